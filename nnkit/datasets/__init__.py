@@ -1,0 +1,34 @@
+"""Data sets that ship with the course: nothing is downloaded.
+
+Real data (checked against SHA-256 before first use; see
+``files/PROVENANCE.md`` for sources and licences):
+
+- :func:`mnist` -- handwritten digits (chapter 09)
+- :func:`tiny_shakespeare`, :func:`names` -- text (chapter 12)
+- :func:`sunspots`, :func:`airline_passengers`,
+  :func:`daily_min_temperatures` -- time series (chapter 11)
+
+Seeded toy sets in two dimensions (chapters 01, 03, 08): :func:`moons`,
+:func:`circles`, :func:`spirals`, :func:`xor`, :func:`gaussians`.
+"""
+
+from .integrity import DataIntegrityError
+from .mnist import mnist
+from .text import names, tiny_shakespeare
+from .timeseries import airline_passengers, daily_min_temperatures, sunspots
+from .toy import circles, gaussians, moons, spirals, xor
+
+__all__ = [
+    "DataIntegrityError",
+    "airline_passengers",
+    "circles",
+    "daily_min_temperatures",
+    "gaussians",
+    "mnist",
+    "moons",
+    "names",
+    "spirals",
+    "sunspots",
+    "tiny_shakespeare",
+    "xor",
+]

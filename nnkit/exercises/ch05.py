@@ -1,0 +1,297 @@
+r"""Checkers for chapter 05 (backpropagation on a graph of scalars).
+
+    from nnkit.exercises import ch05 as check
+    check.local_derivatives(my_local_derivatives)
+
+One checker per exercise. Besides comparing with the right answer, each
+checker recognises the typical wrong answers (a swapped factor, a missing
+chain-rule factor, ``=`` instead of ``+=``) and says which one it saw.
+"""
+import math
+import traceback
+
+import numpy as np
+
+from nnkit.exercises.checking import Case, CheckResult, _failure, compare
+from nnkit.value import Value
+
+__all__ = ["backward", "local_derivatives", "neuron_gradients", "topological_order"]
+
+NOT_IMPLEMENTED = "not implemented yet: replace the `raise NotImplementedError` with your code."
+
+
+def _call(fn, args):
+    """(result, None) or (None, a sentence about what the learner's code raised)."""
+    try:
+        return fn(*args), None
+    except NotImplementedError:
+        return None, NOT_IMPLEMENTED
+    except Exception as error:  # noqa: BLE001 - the learner's bug: report it, do not crash the cell
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        return None, (f"your function raised {type(error).__name__}: {error} "
+                      f"(line {where.lineno}{': ' + where.line if where.line else ''})")
+
+
+def diagnosed(name, fn, reference, cases, mistakes=(), rtol=1e-6, atol=1e-9):
+    """Like ``check_function``, and when an answer is wrong, name the mistake it matches.
+
+    ``mistakes`` is a list of (wrong_function, hint): if the learner's answer equals
+    what wrong_function returns for that case, its hint replaces the case's hint.
+    """
+    if not callable(fn):
+        return CheckResult(name, False, f"expected a function, received {fn!r}")
+    for case in cases:
+        expected = reference(*case.args)
+        received, raised = _call(fn, case.args)
+        if raised == NOT_IMPLEMENTED:
+            return CheckResult(name, False, raised)
+        problem = raised or compare(expected, received, rtol, atol)
+        if problem:
+            hint = next((hint for wrong, hint in mistakes
+                         if received is not None and _same(wrong, case.args, received)), None)
+            shown = Case(case.args, case.label, hint or case.hint)
+            message = _failure(shown, problem, None if raised else _readable(expected),
+                               _readable(received), None)
+            return CheckResult(name, False, message)
+    return CheckResult(name, True, f"all {len(cases)} cases passed "
+                                   f"({', '.join(case.label for case in cases)}).")
+
+
+def _same(wrong, args, received):
+    """Does the learner's answer equal what a known wrong formula gives?"""
+    try:
+        return compare(wrong(*args), received) is None
+    except Exception:  # noqa: BLE001 - a wrong formula may not even fit these inputs
+        return False
+
+
+def _readable(value):
+    """Tuples of numbers print as rounded arrays: (0.99996, -1.49994) not 17 digits."""
+    if isinstance(value, tuple):
+        try:
+            return np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
+# ---------------------------------------------------------------- exercise 1
+
+def _local(op, a, b=None):
+    x = Value(a)
+    out = {"+": lambda: x + b, "-": lambda: x - b, "*": lambda: x * b, "/": lambda: x / b,
+           "tanh": x.tanh, "exp": x.exp}[op]()
+    return out.local_derivatives  # a constant b is a Value too: (d/da, d/db)
+
+
+def local_derivatives(fn):
+    r"""Exercise 1: ``fn(op, a, b=None)`` returns the local derivatives of one operation.
+
+    For a binary op (``"+", "-", "*", "/"``) a tuple $(\partial z/\partial a,
+    \partial z/\partial b)$; for ``"tanh"`` and ``"exp"`` a 1-tuple $(dz/da,)$.
+    """
+    cases = [
+        Case(("+", 2.0, -3.0), "a + b", "adding passes the gradient through: both are 1."),
+        Case(("-", 2.0, -3.0), "a - b", "z = a - b goes down when b goes up: d/db = -1."),
+        Case(("*", 2.0, -3.0), "a * b",
+             "each input's derivative is the OTHER input: d(ab)/da = b, d(ab)/db = a."),
+        Case(("/", 3.0, 2.0), "a / b", "d(a/b)/da = 1/b and d(a/b)/db = -a/b**2."),
+        Case(("tanh", 0.5), "tanh(a)",
+             "d tanh(a)/da = 1 - tanh(a)**2 (squared), returned as a 1-tuple (value,)."),
+        Case(("exp", 1.5), "exp(a)", "exp is its own derivative; return a 1-tuple (value,)."),
+    ]
+    mistakes = [
+        (lambda op, a, b=None: (a, b) if op == "*" else _local(op, a, b),
+         "you returned (a, b): each input's slope is the OTHER input, (b, a)."),
+        (lambda op, a, b=None: (1.0, 1.0) if op == "-" else _local(op, a, b),
+         "subtracting b: z = a - b goes DOWN when b goes up, so d/db = -1."),
+        (lambda op, a, b=None: (1 / b, a / b**2) if op == "/" else _local(op, a, b),
+         "check the sign of d(a/b)/db: it is -a/b**2."),
+        (lambda op, a, b=None: (1 - math.tanh(a),) if op == "tanh" else _local(op, a, b),
+         "the derivative of tanh is 1 - tanh(a)**2: the tanh is squared."),
+    ]
+    return diagnosed("local_derivatives", fn, _local, cases, mistakes)
+
+
+# ---------------------------------------------------------------- exercise 2
+
+def _neuron(x1, w1, x2, w2, b):
+    inputs = [Value(v) for v in (x1, w1, x2, w2, b)]
+    (inputs[0] * inputs[1] + inputs[2] * inputs[3] + inputs[4]).tanh().backward()
+    return tuple(v.grad for v in inputs)
+
+
+def _neuron_without_tanh_slope(x1, w1, x2, w2, b):
+    return (w1, x1, w2, x2, 1.0)
+
+
+def _neuron_swapped(x1, w1, x2, w2, b):
+    g = _neuron(x1, w1, x2, w2, b)
+    return (g[1], g[0], g[3], g[2], g[4])
+
+
+def _neuron_one_minus_t(x1, w1, x2, w2, b):
+    slope = 1 - math.tanh(x1 * w1 + x2 * w2 + b)
+    return (slope * w1, slope * x1, slope * w2, slope * x2, slope)
+
+
+def neuron_gradients(fn):
+    r"""Exercise 2: ``fn(x1, w1, x2, w2, b)`` returns the 5 gradients of $\tanh(x_1w_1+x_2w_2+b)$.
+
+    In the order (dx1, dw1, dx2, dw2, db), worked out by hand (no Value).
+    """
+    cases = [
+        Case((2.0, -3.0, 0.0, 1.0, 6.8814), "the chapter's neuron (x1=2, w1=-3, x2=0, w2=1, b=6.8814)",
+             "n = x1*w1 + x2*w2 + b, out = tanh(n): every gradient is (1 - out**2) times dn/d(input)."),
+        Case((1.0, 0.5, -2.0, 0.25, 0.1), "another neuron"),
+        Case((3.0, 2.0, 1.0, -1.0, 0.5), "a saturated neuron (n = 5.5)",
+             "far from 0, tanh is flat: every gradient is tiny, but not 0."),
+    ]
+    mistakes = [
+        (_neuron_without_tanh_slope, ("you forgot the chain-rule factor of tanh: every gradient "
+                                     "is multiplied by d tanh(n)/dn = 1 - tanh(n)**2.")),
+        (_neuron_swapped, "x and w are swapped: d(x*w)/dw = x and d(x*w)/dx = w."),
+        (_neuron_one_minus_t, "the derivative of tanh is 1 - tanh(n)**2, not 1 - tanh(n)."),
+    ]
+    return diagnosed("neuron_gradients", fn, _neuron, cases, mistakes)
+
+
+# ---------------------------------------------------------------- graphs for exercises 3 and 4
+
+def _graphs():
+    """Small graphs with the traps: a reused value, a diamond, a long chain, a constant."""
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(0.5, label="c")
+    chain = a
+    for _ in range(200):
+        chain = chain * 1.001 + c
+    d = a * b
+    return [("a * b + c", a * b + c), ("a used twice: a * a", a * a),
+            ("a * b + a (a reused)", a * b + a),
+            ("a diamond: (d + 1) * (d - 1) with d = a * b", ((d + 1) * (d - 1)).tanh()),
+            ("a chain 400 nodes long", chain)]
+
+
+def _graph_nodes(root):
+    nodes, stack = {}, [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in nodes:
+            nodes[id(node)] = node
+            stack.extend(node.parents)
+    return nodes
+
+
+def _order_problem(root, order):
+    """None if ``order`` is a valid topological order of the graph ending at root."""
+    if order is None:
+        return "your function returned None: did you forget `return`?"
+    if not isinstance(order, (list, tuple)):
+        return f"expected a list of Values, received a {type(order).__name__}"
+    nodes = _graph_nodes(root)
+    listed = {id(node) for node in order}
+    missing = [node for key, node in nodes.items() if key not in listed]
+    if missing:
+        return (f"{len(missing)} of the {len(nodes)} values are missing, e.g. {missing[0]!r}: "
+                "visit every parent of every node, inputs included")
+    seen = {}
+    for position, node in enumerate(order):
+        if not isinstance(node, Value):
+            return f"expected a list of Values, position {position} holds {node!r:.60}"
+        if id(node) in seen:
+            return (f"{node!r} appears twice (positions {seen[id(node)]} and {position}). "
+                    "A value used twice must still be listed once: keep a `visited` set")
+        if id(node) not in nodes:
+            return f"{node!r} is not part of this graph"
+        for parent in node.parents:
+            if id(parent) not in seen:
+                return (f"{node!r} comes before its input {parent!r}. Every value must come "
+                        "AFTER the values it was made from: add a node to the list only "
+                        "once all its parents are in (depth-first, append after the visit)")
+        seen[id(node)] = position
+    return None
+
+
+def topological_order(fn):
+    """Exercise 3: ``fn(root)`` returns every Value of the graph, each after its parents."""
+    for label, root in _graphs():
+        order, raised = _call(fn, (root,))
+        if raised == NOT_IMPLEMENTED:
+            return CheckResult("topological_order", False, raised)
+        problem = raised or _order_problem(root, order)
+        if problem:
+            return CheckResult("topological_order", False, f"graph '{label}': {problem}.")
+    return CheckResult("topological_order", True, "valid orders on all 5 graphs (a reused "
+                       "value, a diamond, a 400-node chain).")
+
+
+# ---------------------------------------------------------------- exercise 4
+
+def _assigning_backward(root):  # the classic bug: = instead of +=
+    root.grad = 1.0
+    for node in reversed(root.topological_order()):
+        for parent, local in zip(node.parents, node.local_derivatives):
+            parent.grad = local * node.grad
+
+
+def _forward_order_backward(root):  # visits the output last: grads are not ready yet
+    root.grad = 1.0
+    for node in root.topological_order():
+        for parent, local in zip(node.parents, node.local_derivatives):
+            parent.grad += local * node.grad
+
+
+def _unseeded_backward(root):  # forgets dL/dL = 1
+    for node in reversed(root.topological_order()):
+        for parent, local in zip(node.parents, node.local_derivatives):
+            parent.grad += local * node.grad
+
+
+BACKWARD_MISTAKES = [
+    (_assigning_backward, ("a value used twice gets a contribution from each use: ADD them "
+                          "with parent.grad += local * node.grad; `=` keeps only the last one.")),
+    (_unseeded_backward, "start from the output: root.grad = 1 (dL/dL), before the loop."),
+    (_forward_order_backward, ("visit the nodes in REVERSE topological order, output first, so "
+                              "a node's grad is complete before you pass it on.")),
+]
+
+
+def _grads(label, run):
+    root = dict(_graphs())[label]
+    run(root)
+    return root, [node.grad for node in root.topological_order()]
+
+
+def backward(fn):
+    """Exercise 4: ``fn(root)`` fills ``.grad`` of every Value, as ``root.backward()`` does.
+
+    Given fresh graphs (all grads 0). Graphs where a value is used twice expose
+    ``parent.grad = ...`` where ``parent.grad += ...`` is needed.
+    """
+    if not callable(fn):
+        return CheckResult("backward", False, f"expected a function, received {fn!r}")
+    for label, _ in _graphs():
+        ours, expected = _grads(label, Value.backward)
+        theirs = dict(_graphs())[label]
+        _, raised = _call(fn, (theirs,))
+        if raised:
+            return CheckResult("backward", False, raised if raised == NOT_IMPLEMENTED
+                               else f"graph '{label}': {raised}")
+        received = [node.grad for node in theirs.topological_order()]
+        if compare(expected, received, rtol=1e-6, atol=1e-9):
+            hint = next((hint for wrong, hint in BACKWARD_MISTAKES
+                         if compare(_grads(label, wrong)[1], received, 1e-6, 1e-9) is None),
+                        "each parent gets local derivative times the node's grad (the chain "
+                        "rule), added with +=.")
+            return CheckResult("backward", False, _backward_failure(label, ours, theirs, hint))
+    return CheckResult("backward", True, "every gradient matches root.backward() on all 5 "
+                       "graphs, reused values included.")
+
+
+def _backward_failure(label, ours, theirs, hint):
+    pairs = zip(ours.topological_order(), theirs.topological_order())
+    right, wrong = next((o, t) for o, t in pairs
+                        if not math.isclose(o.grad, t.grad, rel_tol=1e-6, abs_tol=1e-9))
+    name = right.label or ("the output" if right is ours else f"an intermediate value "
+                           f"(data {right.data:.4g})")
+    return (f"graph '{label}': {name}.grad should be {right.grad:.6g}, yours is "
+            f"{wrong.grad:.6g}.\nhint: {hint}")

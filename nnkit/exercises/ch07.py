@@ -1,0 +1,259 @@
+r"""Checkers for chapter 07 (optimizers).
+
+    from nnkit.exercises import ch07 as check
+    check.sgd_step(my_sgd_step)
+
+One checker per exercise. The update rules are nnkit's (and PyTorch's), the
+same as in ``nnkit/optim/optimizers.py``. When an answer is wrong, the
+checker also tries the usual slips (the wrong sign, a forgotten bias
+correction, ...) and, if the answer matches one of them, says so.
+"""
+import math
+
+import numpy as np
+
+from nnkit.exercises.checking import Case, CheckResult, _copies, _show, check_function, compare
+
+__all__ = ["sgd_step", "momentum_step", "adam_step", "cosine_lr", "learning_rate"]
+
+THETA = np.array([1.0, -2.0, 0.5])
+GRAD = np.array([0.5, -1.0, 4.0])
+
+
+# ---------------------------------------------------------------- references
+
+def _sgd(param, grad, lr):
+    return param - lr * grad
+
+
+def _momentum(param, grad, velocity, lr, momentum):
+    velocity = momentum * velocity + grad  # PyTorch's form: no (1 - momentum) factor
+    return param - lr * velocity, velocity
+
+
+def _adam(param, grad, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return param - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+def _cosine(step, total_steps, base_lr, min_lr):
+    return min_lr + (base_lr - min_lr) * (1 + math.cos(math.pi * step / total_steps)) / 2
+
+
+# ---------------------------------------------------------------- typical slips
+
+def _momentum_ema(param, grad, velocity, lr, momentum):
+    velocity = momentum * velocity + (1 - momentum) * grad
+    return param - lr * velocity, velocity
+
+
+def _momentum_old_velocity(param, grad, velocity, lr, momentum):
+    return param - lr * velocity, momentum * velocity + grad
+
+
+def _adam_no_bias_correction(param, grad, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    return param - lr * m / (np.sqrt(v) + eps), m, v
+
+
+def _adam_eps_inside_sqrt(param, grad, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return param - lr * m_hat / np.sqrt(v_hat + eps), m, v
+
+
+def _flip_sign(reference):
+    def uphill(*args):
+        out = reference(*args)
+        param = args[0]
+        if isinstance(out, tuple):  # mirror the step around the old parameter
+            return (2 * param - out[0], *out[1:])
+        return 2 * param - out
+    return uphill
+
+
+SIGN_HINT = ("you moved uphill: the gradient points up the slope, so step against it "
+             "(param - lr * grad).")
+
+
+# ---------------------------------------------------------------- machinery
+
+def _check_parts(name, fn, reference, cases, parts, slips=(), rtol=1e-6, atol=1e-9):
+    """Like check_function, for functions that return a tuple named by `parts`."""
+    if not callable(fn):
+        return CheckResult(name, False, f"expected a function, received {_show(fn)}")
+    for case in cases:
+        expected = reference(*_copies(case.args))
+        try:
+            received = fn(*_copies(case.args))
+        except NotImplementedError:
+            return CheckResult(name, False, "not implemented yet: replace the "
+                               "`raise NotImplementedError` with your code.")
+        except Exception as error:  # the learner's bug: reported, never raised
+            return CheckResult(name, False, f"case '{case.label}': your function raised "
+                               f"{type(error).__name__}: {error}")
+        if not isinstance(received, tuple) or len(received) != len(parts):
+            return CheckResult(name, False, (
+                f"case '{case.label}': expected a tuple ({', '.join(parts)}), received "
+                f"{_show(received)}.\nhint: end with `return {', '.join(parts)}`."))
+        for part, want, got in zip(parts, expected, received):
+            problem = compare(want, got, rtol, atol)
+            if problem:
+                hint = _which_slip(received, case, slips, rtol, atol) or case.hint
+                return CheckResult(name, False, _message(case, part, problem, want, got, hint))
+    labels = ", ".join(case.label for case in cases)
+    return CheckResult(name, True, f"all {len(cases)} cases passed ({labels}).")
+
+
+def _which_slip(received, case, slips, rtol, atol):
+    """The hint of the first known mistake that gives exactly what the learner returned."""
+    for slip, hint in slips:
+        with np.errstate(all="ignore"):
+            wrong = slip(*_copies(case.args))
+        wrong = wrong if isinstance(wrong, tuple) else (wrong,)
+        received = received if isinstance(received, tuple) else (received,)
+        if len(wrong) == len(received) and all(
+                compare(w, r, rtol, atol) is None for w, r in zip(wrong, received)):
+            return hint
+    return None
+
+
+def _message(case, part, problem, expected, received, hint):
+    lines = [f"case '{case.label}': the new {part} is wrong: {problem}.",
+             f"input: {', '.join(_show(a) for a in case.args)}",
+             f"expected new {part}: {_show(expected)}",
+             f"received new {part}: {_show(received)}"]
+    return "\n".join(lines + ([f"hint: {hint}"] if hint else []))
+
+
+# ---------------------------------------------------------------- checkers
+
+def sgd_step(fn):
+    r"""Exercise 1: ``fn(param, grad, lr)`` returns $\theta - \gamma\,g$ (a new array)."""
+    cases = [
+        Case((THETA, GRAD, 0.1), "three weights, lr = 0.1"),
+        Case((np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, -1.0], [0.0, 2.0]]), 0.5),
+             "a 2x2 weight matrix", "work elementwise; keep the parameter's shape."),
+        Case((THETA, GRAD, 0.0), "lr = 0 (nothing moves)"),
+        Case((np.array([1e6, -1e-6]), np.array([1e3, 1e-3]), 1e-3), "large and tiny numbers"),
+    ]
+    slips = [(_flip_sign(_sgd), SIGN_HINT),
+             (lambda param, grad, lr: param - grad, "multiply the gradient by lr."),
+             (lambda param, grad, lr: -lr * grad,
+              "that is only the step: add it to the old parameter.")]
+    return _check_parts("sgd_step", lambda *a: (fn(*a),), lambda *a: (_sgd(*a),), cases,
+                        ["param"], [(lambda *a, s=s: (s(*a),), h) for s, h in slips])
+
+
+def momentum_step(fn):
+    r"""Exercise 2: ``fn(param, grad, velocity, lr, momentum)`` returns (param, velocity).
+
+    $v \leftarrow \mu v + g$, then $\theta \leftarrow \theta - \gamma v$.
+    """
+    zeros = np.zeros(3)
+    cases = [
+        Case((THETA, GRAD, zeros, 0.1, 0.9), "first step (velocity 0)",
+             "with velocity 0 the first step is a plain SGD step."),
+        Case((THETA, GRAD, np.array([1.0, 1.0, -2.0]), 0.1, 0.9), "a later step"),
+        Case((THETA, GRAD, np.array([1.0, 1.0, -2.0]), 0.1, 0.0), "momentum = 0 (plain SGD)"),
+        Case((np.ones((2, 2)), np.full((2, 2), 2.0), np.full((2, 2), 3.0), 0.01, 0.5),
+             "a 2x2 weight matrix"),
+    ]
+    slips = [
+        (_flip_sign(_momentum), SIGN_HINT),
+        (_momentum_ema, "nnkit (like PyTorch) adds the whole gradient: v = momentum * v + grad, "
+                        "without the (1 - momentum) factor of an exponential moving average."),
+        (_momentum_old_velocity, "update the velocity first, then step with the NEW velocity."),
+        (lambda p, g, v, lr, mu: (p - lr * g, g), "the velocity must remember the past: "
+                                                   "v = momentum * v + grad."),
+    ]
+    return _check_parts("momentum_step", fn, _momentum, cases, ["param", "velocity"],
+                        slips)
+
+
+def adam_step(fn):
+    r"""Exercise 3: ``fn(param, grad, m, v, t, lr, beta1, beta2, eps)`` returns (param, m, v).
+
+    $t$ counts steps from 1; the step uses the bias-corrected averages
+    $\hat m = m / (1 - \beta_1^t)$ and $\hat v = v / (1 - \beta_2^t)$.
+    """
+    zeros, settings = np.zeros(3), (0.01, 0.9, 0.999, 1e-8)
+    later_m, later_v = np.array([0.2, -0.3, 1.0]), np.array([0.05, 0.2, 3.0])
+    cases = [
+        Case((THETA, GRAD, zeros, zeros, 1, *settings), "the first step (t = 1)",
+             "on the first step every weight moves by about lr: m_hat / sqrt(v_hat) = +-1."),
+        Case((THETA, GRAD, later_m, later_v, 10, *settings), "step t = 10"),
+        Case((THETA, GRAD * 1e4, zeros, zeros, 1, *settings), "huge gradients",
+             "Adam's step does not grow with the gradient's size."),
+        # parameters at 0, so that the tiny steps are not lost next to a large weight
+        Case((zeros, np.array([1e-9, 0.0, -1e-9]), zeros, zeros, 1, *settings),
+             "tiny and zero gradients", "eps goes outside the square root: sqrt(v_hat) + eps."),
+        Case((np.ones((2, 3)), np.full((2, 3), -0.5), np.zeros((2, 3)), np.zeros((2, 3)), 3,
+              0.1, 0.8, 0.99, 1e-8), "a 2x3 weight matrix, other betas"),
+    ]
+    slips = [
+        (_flip_sign(_adam), SIGN_HINT),
+        (_adam_no_bias_correction,
+         "you forgot the bias correction: m and v start at 0, so early on they are too small; "
+         "divide by (1 - beta1**t) and (1 - beta2**t)."),
+        (_adam_eps_inside_sqrt, "eps goes outside the square root: sqrt(v_hat) + eps."),
+    ]
+    return _check_parts("adam_step", fn, _adam, cases, ["param", "m", "v"],
+                        slips, rtol=1e-5)
+
+
+def cosine_lr(fn):
+    r"""Exercise 4: ``fn(step, total_steps, base_lr, min_lr)``, the cosine schedule.
+
+    $\gamma_t = \gamma_{\min} + \tfrac12(\gamma_0 - \gamma_{\min})(1 + \cos(\pi t / T))$.
+    """
+    cases = [
+        Case((0, 100, 0.1, 0.0), "step 0", "at step 0 the rate is base_lr: cos(0) = 1."),
+        Case((100, 100, 0.1, 0.0), "the last step", "at t = T the rate is min_lr: cos(pi) = -1."),
+        Case((50, 100, 0.1, 0.0), "half way", "half way the rate is half way: cos(pi/2) = 0."),
+        Case((25, 100, 0.1, 0.0), "a quarter of the way",
+             "the angle is pi * step / total_steps, in radians (math.cos, math.pi)."),
+        Case((30, 40, 0.5, 0.01), "min_lr = 0.01",
+             "the rate moves between base_lr and min_lr: min_lr + (base_lr - min_lr) * ..."),
+    ]
+    return check_function("cosine_lr", fn, _cosine, cases, rtol=1e-7, atol=1e-12)
+
+
+# ---------------------------------------------------------------- choose a number
+
+CURVATURE, TARGET, NUM_STEPS, TOLERANCE = 4.0, 3.0, 10, 1e-3
+
+
+def learning_rate(lr):
+    r"""Exercise 5: a learning rate with which gradient descent on $f(w) = 2(w - 3)^2$,
+    started at $w = 0$, is within 0.001 of $w = 3$ after 10 steps."""
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr):
+        return CheckResult("learning_rate", False,
+                           f"expected a number such as 0.1. Received: lr={lr!r}")
+    w, path = 0.0, [0.0]
+    for _ in range(NUM_STEPS):
+        w -= lr * CURVATURE * (w - TARGET)  # f'(w) = 4 (w - 3)
+        path.append(w)
+    shown = ", ".join(f"{value:.4g}" for value in path[:6]) + ", ..."
+    if abs(w - TARGET) < TOLERANCE:
+        return CheckResult("learning_rate", True,
+                           f"lr = {lr}: after {NUM_STEPS} steps w = {w:.6f} (path {shown}).")
+    factor = 1 - lr * CURVATURE  # each step multiplies the distance to 3 by this
+    if lr <= 0:
+        why = "with lr <= 0 gradient descent stands still or walks uphill."
+    elif factor > 0:
+        why = (f"too small: w crawls towards 3 (each step keeps {factor:.0%} of the distance). "
+               "Try a larger lr.")
+    elif factor >= -1:
+        why = ("too large: w jumps over 3 and back, and the zig-zag shrinks too slowly. "
+               "Try a smaller lr.")
+    else:
+        why = "far too large: w overshoots more each step and diverges. Try a much smaller lr."
+    return CheckResult("learning_rate", False,
+                       f"lr = {lr}: after {NUM_STEPS} steps w = {w:.6g}, not within "
+                       f"{TOLERANCE} of 3 (path {shown}).\nhint: {why} The distance to 3 is "
+                       f"multiplied by (1 - 4 lr) at every step.")

@@ -1,0 +1,66 @@
+"""Activation functions as modules, for use inside ``Sequential`` (chapter 02)."""
+from nnkit.nn import functional as F
+from nnkit.nn.module import Module
+
+
+class ReLU(Module):
+    r"""$\max(0, x)$."""
+
+    def forward(self, x):
+        return F.relu(x)
+
+
+class LeakyReLU(Module):
+    r"""$x$ if $x > 0$ else $\alpha x$."""
+
+    def __init__(self, negative_slope=0.01):
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class Sigmoid(Module):
+    r"""$1 / (1 + e^{-x})$."""
+
+    def forward(self, x):
+        return F.sigmoid(x)
+
+
+class Tanh(Module):
+    r"""$\tanh x$."""
+
+    def forward(self, x):
+        return F.tanh(x)
+
+
+class GELU(Module):
+    r"""$x\,\Phi(x)$ (exact, with erf), as PyTorch's default."""
+
+    def forward(self, x):
+        return F.gelu(x)
+
+
+class Softmax(Module):
+    r"""$e^{x_i} / \sum_j e^{x_j}$ along `dim`."""
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return F.softmax(x, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    r"""$x_i - \log\sum_j e^{x_j}$ along `dim`."""
+
+    def forward(self, x):
+        return F.log_softmax(x, self.dim)

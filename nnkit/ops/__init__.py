@@ -1,0 +1,24 @@
+"""Every differentiable operation of nnkit, one small class each.
+
+Read them in this order: ``arithmetic`` (+ - * / ** @), ``unary``
+(exp, log, activations), ``reduce`` (sum, mean, max, softmax), ``shape``
+(reshape, transpose, indexing, concatenation), ``loss`` (fused
+cross-entropy). Each ``backward`` sits right under the ``forward`` it undoes.
+"""
+from nnkit.ops.arithmetic import Add, Cast, Div, MatMul, Mul, Neg, Pow, Sub
+from nnkit.ops.conv import AvgPool2d, Conv2d, MaxPool2d
+from nnkit.ops.layers import Affine, BinaryCrossEntropyWithLogits
+from nnkit.ops.loss import CrossEntropy
+from nnkit.ops.recurrent import GRU, LSTM, RNN
+from nnkit.ops.reduce import LogSoftmax, Max, Mean, Min, Softmax, Sum
+from nnkit.ops.shape import Concatenate, GetItem, Reshape, Stack, Transpose, Where
+from nnkit.ops.unary import GELU, Abs, Clip, Exp, LeakyReLU, Log, ReLU, Sigmoid, Sqrt, Tanh
+
+__all__ = [
+    "Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Cast",
+    "Exp", "Log", "Sqrt", "Abs", "Clip", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU",
+    "Sum", "Mean", "Max", "Min", "Softmax", "LogSoftmax",
+    "Reshape", "Transpose", "GetItem", "Concatenate", "Stack", "Where",
+    "CrossEntropy", "Affine", "BinaryCrossEntropyWithLogits",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "RNN", "LSTM", "GRU",
+]

@@ -1,0 +1,53 @@
+r"""Fused layer operations: one graph node instead of several (chapters 03-04).
+
+``x @ W.T + b`` written with Tensor operators makes three nodes (transpose,
+matmul, add) and three temporary arrays; a learner's MLP spends much of its
+time on such bookkeeping. ``Affine`` is the same maths in one node.
+"""
+import numpy as np
+
+from nnkit.autograd import Function
+
+
+class Affine(Function):
+    r"""$Y = X W^\top + b$ for $X$ of shape (..., in), $W$ (out, in), $b$ (out,).
+
+    Backward: $\partial L/\partial X = G W$, $\partial L/\partial W = G^\top X$,
+    $\partial L/\partial b = \sum_{\text{rows}} G$.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        ctx.save_for_backward(x, weight)
+        ctx.has_bias = bias is not None
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved
+        rows = grad.reshape(-1, grad.shape[-1])  # fold any leading axes into rows
+        grad_x = grad @ weight if ctx.needs_input_grad[0] else None
+        grad_w = rows.T @ x.reshape(-1, x.shape[-1]) if ctx.needs_input_grad[1] else None
+        grad_b = rows.sum(axis=0) if ctx.has_bias and ctx.needs_input_grad[2] else None
+        return grad_x, grad_w, grad_b
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    r"""Elementwise $\ell = \max(z,0) - z y + \log(1 + e^{-|z|})$, the stable form of
+    $-[y \log\sigma(z) + (1-y)\log(1-\sigma(z))]$; $\partial\ell/\partial z = \sigma(z) - y$.
+    """
+
+    @staticmethod
+    def forward(ctx, logits, target):
+        ctx.save_for_backward(logits, target)
+        loss = np.maximum(logits, 0) - logits * target + np.log1p(np.exp(-np.abs(logits)))
+        return loss.astype(logits.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        logits, target = ctx.saved
+        prob = np.exp(-np.logaddexp(0, -logits))  # sigmoid without overflow
+        return (grad * (prob - target)).astype(grad.dtype), None

@@ -1,0 +1,409 @@
+"""``Tensor``: a NumPy array that remembers how it was made (chapter 06).
+
+A Tensor holds its values in ``.data`` (a NumPy array, float32 unless you
+ask otherwise) and, after ``backward()``, the gradient of the loss with
+respect to itself in ``.grad``. Every operator below is one line that hands
+the work to a :class:`~nnkit.autograd.Function` in ``nnkit/ops``.
+"""
+import numpy as np
+
+from nnkit import autograd
+from nnkit.random import generator
+
+DEFAULT_DTYPE = np.float32
+
+
+def _as_array(data, dtype=None):
+    """An ndarray from `data`; floats become float32 unless `dtype` says otherwise."""
+    if isinstance(data, Tensor):
+        data = data.data
+    array = np.asarray(data, dtype=dtype)
+    if dtype is None and array.dtype.kind == "f" and array.dtype != DEFAULT_DTYPE:
+        array = array.astype(DEFAULT_DTYPE)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"tensor: expected numbers (float, int or bool). Received dtype "
+                        f"{array.dtype} from {type(data).__name__}")
+    return array
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    Args:
+        data: numbers, nested lists, a NumPy array or another Tensor.
+        requires_grad: record operations on this tensor so that
+            ``backward()`` can fill in ``.grad``. Only floating-point tensors
+            can require gradients.
+        dtype: a NumPy dtype; floats default to float32.
+
+    Example::
+
+        >>> x = nnkit.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        array([2., 4., 6.], dtype=float32)
+    """
+
+    __slots__ = ("data", "grad", "_requires_grad", "_node", "_retains_grad", "__weakref__")
+    __array_priority__ = 100  # ndarray + Tensor -> Tensor.__radd__, not an object array
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        self.data = _as_array(data, dtype)
+        self.grad = None
+        self._node = None  # (Function subclass, Context, inputs) for computed tensors
+        self._retains_grad = False
+        self._requires_grad = False
+        self.requires_grad = requires_grad
+
+    @classmethod
+    def _make(cls, array):
+        """Wrap an op's result without the checks of __init__ (hot path)."""
+        out = object.__new__(Tensor)
+        out.data = array if isinstance(array, np.ndarray) else np.asarray(array)
+        out.grad = None
+        out._node = None
+        out._retains_grad = False
+        out._requires_grad = False
+        return out
+
+    # ------------------------------------------------------------ properties
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if value and self.data.dtype.kind != "f":
+            raise TypeError(f"only floating-point tensors can require gradients. Received "
+                            f"dtype {self.data.dtype}; convert first, e.g. x.float()")
+        self._requires_grad = bool(value)
+
+    shape = property(lambda self: self.data.shape)
+    dtype = property(lambda self: self.data.dtype)
+    ndim = property(lambda self: self.data.ndim)
+    size = property(lambda self: self.data.size)
+    is_leaf = property(lambda self: self._node is None)
+    T = property(lambda self: self.transpose())
+
+    def __len__(self):
+        return len(self.data)
+
+    def __repr__(self):
+        body = np.array2string(self.data, precision=4, separator=", ", prefix="tensor(")
+        extras = ""
+        if self.data.dtype != DEFAULT_DTYPE:
+            extras += f", dtype={self.data.dtype}"
+        if self._node is not None:
+            extras += f", grad_fn={self._node[0].__name__}"
+        elif self.requires_grad:
+            extras += ", requires_grad=True"
+        return f"tensor({body}{extras})"
+
+    # ------------------------------------------------------------ conversions
+
+    def numpy(self):
+        """The values as a NumPy array (shares memory; no gradient flows through it)."""
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item(): only a tensor with one element can be converted to "
+                             f"a Python number. Received shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def detach(self):
+        """The same values, cut off from the graph."""
+        return Tensor._make(self.data)
+
+    def astype(self, dtype):
+        return ops.Cast.apply(self, dtype=np.dtype(dtype))
+
+    def float(self):
+        return self.astype(np.float32)
+
+    def double(self):
+        return self.astype(np.float64)
+
+    def long(self):
+        return self.astype(np.int64)
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this computed tensor too (leaves always keep theirs)."""
+        self._retains_grad = True
+        return self
+
+    def zero_(self):
+        self.data[...] = 0
+        return self
+
+    # ------------------------------------------------------------ autograd
+
+    def backward(self, grad=None, retain_graph=False):
+        """Fill ``.grad`` of every leaf this tensor was computed from.
+
+        Gradients add up: call ``zero_grad()`` (or set ``.grad = None``)
+        between steps, as in PyTorch.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward(): this tensor does not require grad, so no graph "
+                               "was recorded. Create the inputs with requires_grad=True "
+                               "(and not inside nnkit.no_grad()).")
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward(): a gradient can only be created implicitly for a scalar "
+                    f"output, but this tensor has shape {self.shape}. Reduce it first "
+                    f"(e.g. loss.mean()) or pass grad= an array of shape {self.shape}.")
+            grad = np.ones_like(self.data)
+        else:
+            grad = _as_array(grad, dtype=self.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(f"backward(): grad has shape {grad.shape} but the tensor has "
+                                 f"shape {self.shape}")
+        autograd.backward(self, grad, retain_graph=retain_graph)
+
+    # ------------------------------------------------------------ arithmetic
+
+    def _lift(self, other):
+        """Python numbers and arrays join an operation with this tensor's dtype."""
+        if isinstance(other, Tensor):
+            return other
+        array = np.asarray(other)
+        if self.data.dtype.kind != "f" and array.dtype.kind == "f":
+            # an integer tensor times 0.5 must not truncate 0.5 to 0: floats win
+            return Tensor._make(array.astype(DEFAULT_DTYPE))
+        return Tensor._make(array.astype(self.data.dtype, copy=False))
+
+    def __add__(self, other):       # self + other
+        return ops.Add.apply(self, self._lift(other))
+
+    def __radd__(self, other):      # other + self
+        return ops.Add.apply(self._lift(other), self)
+
+    def __sub__(self, other):       # self - other
+        return ops.Sub.apply(self, self._lift(other))
+
+    def __rsub__(self, other):      # other - self
+        return ops.Sub.apply(self._lift(other), self)
+
+    def __mul__(self, other):       # self * other
+        return ops.Mul.apply(self, self._lift(other))
+
+    def __rmul__(self, other):      # other * self
+        return ops.Mul.apply(self._lift(other), self)
+
+    def __truediv__(self, other):   # self / other
+        return ops.Div.apply(self, self._lift(other))
+
+    def __rtruediv__(self, other):  # other / self
+        return ops.Div.apply(self._lift(other), self)
+
+    def __pow__(self, other):       # self ** other
+        return ops.Pow.apply(self, self._lift(other))
+
+    def __rpow__(self, other):      # other ** self
+        return ops.Pow.apply(self._lift(other), self)
+
+    def __matmul__(self, other):    # self @ other
+        return ops.MatMul.apply(self, self._lift(other))
+
+    def __rmatmul__(self, other):   # other @ self
+        return ops.MatMul.apply(self._lift(other), self)
+
+    def __neg__(self):              # -self
+        return ops.Neg.apply(self)
+
+    def __getitem__(self, index):   # self[index]
+        return ops.GetItem.apply(self, index=_index_arrays(index))
+
+    # comparisons give boolean tensors and carry no gradient
+    def __lt__(self, other):
+        return Tensor._make(self.data < _data(other))
+
+    def __le__(self, other):
+        return Tensor._make(self.data <= _data(other))
+
+    def __gt__(self, other):
+        return Tensor._make(self.data > _data(other))
+
+    def __ge__(self, other):
+        return Tensor._make(self.data >= _data(other))
+
+    def eq(self, other):
+        """Elementwise ==, as a boolean tensor (``==`` itself compares identity)."""
+        return Tensor._make(self.data == _data(other))
+
+    __hash__ = object.__hash__  # tensors live in sets and dicts by identity
+
+    # ------------------------------------------------------------ math
+
+    def exp(self):
+        return ops.Exp.apply(self)
+
+    def log(self):
+        return ops.Log.apply(self)
+
+    def sqrt(self):
+        return ops.Sqrt.apply(self)
+
+    def abs(self):
+        return ops.Abs.apply(self)
+
+    def clip(self, min=None, max=None):
+        return ops.Clip.apply(self, low=min, high=max)
+
+    clamp = clip
+
+    def relu(self):
+        return ops.ReLU.apply(self)
+
+    def sigmoid(self):
+        return ops.Sigmoid.apply(self)
+
+    def tanh(self):
+        return ops.Tanh.apply(self)
+
+    # ------------------------------------------------------------ reductions
+
+    def sum(self, axis=None, keepdims=False):
+        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return ops.Min.apply(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis=None, keepdims=False):
+        """Biased variance (divides by n), as normalisation layers use it."""
+        centred = self - self.mean(axis=axis, keepdims=True)
+        return (centred * centred).mean(axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis=None):
+        return Tensor._make(self.data.argmax(axis=axis))
+
+    # ------------------------------------------------------------ shapes
+
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return ops.Reshape.apply(self, shape=shape)
+
+    view = reshape
+
+    def flatten(self, start_axis=0):
+        return self.reshape(self.shape[:start_axis] + (-1,))
+
+    def transpose(self, *axes):
+        """No axes: reverse them (``.T``). Two axes ``transpose(0, 1)``: swap them, as in
+        PyTorch. One tuple ``transpose((2, 0, 1))``: a full permutation, as in NumPy."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        elif len(axes) == 2:
+            order = list(range(self.ndim))
+            order[axes[0]], order[axes[1]] = order[axes[1]], order[axes[0]]
+            axes = tuple(order)
+        return ops.Transpose.apply(self, axes=axes or None)
+
+    def unsqueeze(self, axis):
+        shape = list(self.shape)
+        shape.insert(axis if axis >= 0 else len(shape) + axis + 1, 1)
+        return self.reshape(tuple(shape))
+
+    def squeeze(self, axis=None):
+        squeezed = np.squeeze(self.data, axis=axis).shape
+        return self.reshape(squeezed)
+
+
+def _data(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _index_arrays(index):
+    """Tensors used as indices become arrays (they select; they carry no gradient)."""
+    if isinstance(index, tuple):
+        return tuple(_data(i) for i in index)
+    return _data(index)
+
+
+# ---------------------------------------------------------------- constructors
+
+def tensor(data, requires_grad=False, dtype=None):
+    """A new Tensor from numbers, lists or arrays (a copy; floats become float32)."""
+    array = _as_array(data, dtype)
+    return Tensor(array.copy() if array is _data(data) else array, requires_grad, array.dtype)
+
+
+def _shape(shape):
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) \
+        else tuple(shape)
+
+
+def zeros(*shape, requires_grad=False, dtype=DEFAULT_DTYPE):
+    return Tensor(np.zeros(_shape(shape), dtype=dtype), requires_grad, dtype)
+
+
+def ones(*shape, requires_grad=False, dtype=DEFAULT_DTYPE):
+    return Tensor(np.ones(_shape(shape), dtype=dtype), requires_grad, dtype)
+
+
+def zeros_like(t, requires_grad=False):
+    """Zeros with the shape and dtype of `t`."""
+    array = np.zeros_like(_data(t))
+    return Tensor(array, requires_grad, array.dtype)
+
+
+def ones_like(t, requires_grad=False):
+    """Ones with the shape and dtype of `t`."""
+    array = np.ones_like(_data(t))
+    return Tensor(array, requires_grad, array.dtype)
+
+
+def full(shape, value, requires_grad=False, dtype=DEFAULT_DTYPE):
+    return Tensor(np.full(_shape((shape,)), value, dtype=dtype), requires_grad, dtype)
+
+
+def randn(*shape, requires_grad=False, dtype=DEFAULT_DTYPE):
+    """Standard normal samples from nnkit's generator (seed it with nnkit.manual_seed)."""
+    return Tensor(generator().standard_normal(_shape(shape)).astype(dtype), requires_grad,
+                  dtype)
+
+
+def rand(*shape, requires_grad=False, dtype=DEFAULT_DTYPE):
+    """Uniform samples in [0, 1) from nnkit's generator."""
+    return Tensor(generator().random(_shape(shape)).astype(dtype), requires_grad, dtype)
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    values = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    return Tensor(values, dtype=dtype)
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing axis (gradients are split back)."""
+    return ops.Concatenate.apply(*tensors, axis=axis)
+
+
+cat = concatenate
+
+
+def stack(tensors, axis=0):
+    """Join tensors along a new axis."""
+    return ops.Stack.apply(*tensors, axis=axis)
+
+
+def where(condition, x, y):
+    """Elementwise `x` where `condition` holds, else `y` (gradients follow the choice)."""
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    y = y if isinstance(y, Tensor) else Tensor(np.asarray(y, dtype=x.dtype))
+    return ops.Where.apply(x, y, condition=np.asarray(_data(condition), dtype=bool))
+
+
+from nnkit import ops  # noqa: E402  (the ops need Function and Tensor defined above)

@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""Set up and open the nnkit course, or run its tests. Needs only python3.
+
+    python3 run.py lab     create .venv if needed, install the course, open JupyterLab
+    python3 run.py test    create .venv if needed, install the dev tools, run every test
+
+Both are safe to repeat: an install is skipped while pyproject.toml (and the
+options) are unchanged since the last successful one. Extra arguments go to
+JupyterLab or pytest, for example ``python3 run.py test -k mnist`` or
+``python3 run.py test tests/test_datasets.py`` (naming a path replaces the
+default runs: ``pytest tests``, then ``pytest chapters --nbval-lax``).
+
+Options of ``test``:
+    --with-torch     also install PyTorch (torch==2.13.0, a large download),
+                     which the oracle tests compare nnkit with; they skip without it
+    --binder-check   build a second venv (.venv-binder) the way Binder does
+                     (JupyterLab, then only binder/requirements.txt) and let the
+                     browser tests run the chapters in it (NNKIT_LAB_PYTHON)
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BINDER_VENV = ROOT / ".venv-binder"
+TORCH = "torch==2.13.0"  # the version the oracle tests were written against
+STAMP = "nnkit-setup.json"  # inside a venv: what was installed, from which files
+
+
+def say(message):
+    print(f"[run.py] {message}", flush=True)
+
+
+def fail(message):
+    print(f"[run.py] error: {message}", file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def check_python():
+    if not ((3, 10) <= sys.version_info[:2] < (3, 14)):
+        version = ".".join(map(str, sys.version_info[:3]))
+        fail(f"the course needs Python 3.10 to 3.13. Received: Python {version} "
+             f"({sys.executable}). Run this script with a supported python3.")
+
+
+def run(command, step, hint="", **kwargs):
+    """Run a command, print how long it took; stop with a message on failure."""
+    say(f"{step}: {' '.join(str(part) for part in command)}")
+    start = time.perf_counter()
+    status = subprocess.call([str(part) for part in command], cwd=ROOT, **kwargs)
+    say(f"{step}: done in {time.perf_counter() - start:.1f} s (exit status {status})")
+    if status != 0:
+        fail(f"{step} failed with exit status {status}. {hint}".strip())
+
+
+def venv_python(venv):
+    windows = venv / "Scripts" / "python.exe"
+    return windows if windows.exists() else venv / "bin" / "python"
+
+
+def make_venv(venv):
+    """Create ``venv`` unless it already holds a working Python."""
+    python = venv_python(venv)
+    if python.exists() and subprocess.call([str(python), "-c", "pass"]) == 0:
+        return python
+    say(f"creating the virtual environment {venv.name}")
+    status = subprocess.call([sys.executable, "-m", "venv", "--clear", str(venv)])
+    if status != 0:
+        fail(f"could not create {venv}. On Debian or Ubuntu install the venv module "
+             "first (`sudo apt install python3-venv`), then run this again.")
+    return venv_python(venv)
+
+
+def fingerprint(files, options):
+    digest = hashlib.sha256(json.dumps(sorted(options)).encode())
+    for name in files:
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()
+
+
+def installed(venv, key):
+    try:
+        return key in json.loads((venv / STAMP).read_text())
+    except (OSError, ValueError):
+        return False
+
+
+def remember(venv, key):
+    try:
+        keys = json.loads((venv / STAMP).read_text())
+    except (OSError, ValueError):
+        keys = []
+    (venv / STAMP).write_text(json.dumps(sorted(set(keys) | {key}), indent=1))
+
+
+def setup_course(extra, with_torch=False, force=False):
+    """Make .venv and install the course with the ``extra`` (course or dev)."""
+    python = make_venv(VENV)
+    key = fingerprint(["pyproject.toml"], [extra])
+    # the dev extra includes everything the course extra installs
+    done = installed(VENV, key) or installed(VENV, fingerprint(["pyproject.toml"], ["dev"]))
+    if force or not done:
+        run([python, "-m", "pip", "install", "-e", f".[{extra}]"], f"install .[{extra}]")
+        remember(VENV, key)
+    else:
+        say(f"install .[{extra}]: already done for this pyproject.toml, skipped")
+    torch_key = fingerprint([], [TORCH])
+    if with_torch and (force or not installed(VENV, torch_key)):
+        run([python, "-m", "pip", "install", TORCH], "install PyTorch")
+        remember(VENV, torch_key)
+    elif with_torch:
+        say(f"install {TORCH}: already done, skipped")
+    return python
+
+
+def setup_binder(force=False):
+    """Make .venv-binder as Binder would: JupyterLab, then binder/requirements.txt only."""
+    python = make_venv(BINDER_VENV)
+    key = fingerprint(["binder/requirements.txt", "pyproject.toml"], ["binder"])
+    if force or not installed(BINDER_VENV, key):
+        run([python, "-m", "pip", "install", "jupyterlab"], "binder venv: install JupyterLab")
+        run([python, "-m", "pip", "install", "-r", "binder/requirements.txt"],
+            "binder venv: install binder/requirements.txt")
+        remember(BINDER_VENV, key)
+    else:
+        say("binder venv: already set up for this binder/requirements.txt, skipped")
+    return python
+
+
+def command_lab(args, extra_args):
+    python = setup_course("course", force=args.reinstall)
+    target = "chapters/00_welcome.ipynb"
+    if not (ROOT / target).exists():
+        target = "chapters"
+    say("opening JupyterLab; stop it with Ctrl+C")
+    try:
+        return subprocess.call([str(python), "-m", "jupyterlab", target, *extra_args], cwd=ROOT)
+    except KeyboardInterrupt:
+        return 0
+
+
+def command_setup(args):
+    """Install the dev tools (and the options' extras); return (python, env)."""
+    python = setup_course("dev", with_torch=args.with_torch, force=args.reinstall)
+    env = dict(os.environ)
+    if args.binder_check:
+        env["NNKIT_LAB_PYTHON"] = str(setup_binder(force=args.reinstall))
+    return python, env
+
+
+def command_test(args, extra_args):
+    python, env = command_setup(args)
+    notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "chapters").glob("*.ipynb"))
+    if notebooks:
+        run([python, "-m", "nbstripout", "--keep-count", "--verify", *notebooks],
+            "check that the notebooks are committed without outputs",
+            hint="Strip them with `.venv/bin/nbstripout --keep-count chapters/*.ipynb`.")
+    # naming a path replaces the default runs; options are passed through
+    if any((ROOT / arg).exists() for arg in extra_args if not arg.startswith("-")):
+        runs = [["--nbval-lax", "--nbval-current-env", *extra_args]]
+    else:
+        # two runs: nbval must not collect the notebooks under tests/ (fixtures
+        # of the browser tests, some broken on purpose)
+        runs = [["tests", *extra_args],
+                ["chapters", "--nbval-lax", "--nbval-current-env", *extra_args]]
+    statuses = [pytest(python, arguments, env) for arguments in runs]
+    if all(status == 5 for status in statuses):  # "no tests were collected"
+        fail("pytest collected no tests")
+    failed = [status for status in statuses if status not in (0, 5)]
+    return failed[0] if failed else 0
+
+
+def pytest(python, arguments, env):
+    command = [str(python), "-m", "pytest", *arguments]
+    say(f"pytest: {' '.join(command)}")
+    start = time.perf_counter()
+    status = subprocess.call(command, cwd=ROOT, env=env)
+    say(f"pytest: done in {time.perf_counter() - start:.1f} s (exit status {status})")
+    return status
+
+
+def main(argv=None):
+    check_python()
+    parser = argparse.ArgumentParser(
+        prog="python3 run.py", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{lab,test,setup}")
+    lab = commands.add_parser("lab", help="set up and open the course in JupyterLab")
+    test = commands.add_parser("test", help="set up and run the whole test suite")
+    setup = commands.add_parser("setup", help="only set up what `test` needs (used by .ci/run)")
+    for sub in (test, setup):
+        sub.add_argument("--with-torch", action="store_true", help=f"also install {TORCH}")
+        sub.add_argument("--binder-check", action="store_true",
+                         help="run the browser tests in a Binder-like venv (.venv-binder)")
+    for sub in (lab, test, setup):
+        sub.add_argument("--reinstall", action="store_true",
+                         help="install again even when nothing changed")
+    args, extra_args = parser.parse_known_args(argv)
+    if extra_args[:1] == ["--"]:
+        extra_args = extra_args[1:]
+    if args.command == "setup":
+        if extra_args:
+            parser.error(f"unrecognized arguments: {' '.join(extra_args)}")
+        command_setup(args)
+        return 0
+    handler = command_lab if args.command == "lab" else command_test
+    return handler(args, extra_args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""Shared test setup for the whole suite."""
+
+import os
+import pathlib
+
+import pytest
+
+# widgets render with Agg; never try to open a window while testing
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "browser: runs JupyterLab in headless Chromium (slow; deselect with -m 'not browser')"
+    )
+
+
+@pytest.fixture(scope="session")
+def repo_root():
+    """The repository's root folder."""
+    return REPO_ROOT

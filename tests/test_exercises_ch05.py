@@ -1,0 +1,179 @@
+"""Chapter 05's checkers accept right answers and reject typical wrong ones with a useful message."""
+import math
+
+from nnkit.exercises import ch05 as check
+
+
+def local_derivatives(op, a, b=None):
+    if op == "+":
+        return (1.0, 1.0)
+    if op == "-":
+        return (1.0, -1.0)
+    if op == "*":
+        return (b, a)
+    if op == "/":
+        return (1 / b, -a / b**2)
+    if op == "tanh":
+        return (1 - math.tanh(a) ** 2,)
+    return (math.exp(a),)
+
+
+def neuron_gradients(x1, w1, x2, w2, b):
+    slope = 1 - math.tanh(x1 * w1 + x2 * w2 + b) ** 2
+    return (slope * w1, slope * x1, slope * w2, slope * x2, slope)
+
+
+def topological_order(root):  # recursive, as in micrograd: fine for these depths
+    order, visited = [], set()
+
+    def visit(node):
+        if id(node) not in visited:
+            visited.add(id(node))
+            for parent in node.parents:
+                visit(parent)
+            order.append(node)
+    visit(root)
+    return order
+
+
+def backward(root):
+    root.grad = 1.0
+    for node in reversed(root.topological_order()):
+        for parent, local in zip(node.parents, node.local_derivatives):
+            parent.grad += local * node.grad
+
+
+def stub(*args):
+    raise NotImplementedError
+
+
+# ---------------------------------------------------------------- right answers
+
+def test_right_answers_pass():
+    assert check.local_derivatives(local_derivatives)
+    assert check.neuron_gradients(neuron_gradients)
+    assert check.topological_order(topological_order)
+    assert check.topological_order(lambda root: root.topological_order())
+    assert check.backward(backward)
+    assert check.backward(lambda root: root.backward())
+
+
+def test_stubs_say_not_implemented_yet():
+    for checker in (check.local_derivatives, check.neuron_gradients, check.topological_order,
+                    check.backward):
+        result = checker(stub)
+        assert not result and "not implemented yet" in result.message
+
+
+# ---------------------------------------------------------------- local derivatives
+
+def with_one_wrong(op_wrong, answer):
+    return lambda op, a, b=None: answer(a, b) if op == op_wrong else local_derivatives(op, a, b)
+
+
+def test_local_derivatives_rejects_typical_mistakes():
+    cases = [
+        (with_one_wrong("*", lambda a, b: (a, b)), "a * b", "OTHER input"),
+        (with_one_wrong("-", lambda a, b: (1.0, 1.0)), "a - b", "d/db = -1"),
+        (with_one_wrong("/", lambda a, b: (1 / b, a / b**2)), "a / b", "sign"),
+        (with_one_wrong("tanh", lambda a, b: (1 - math.tanh(a),)), "tanh(a)", "squared"),
+        (with_one_wrong("exp", lambda a, b: math.exp(a)), "exp(a)", "shape (1,)"),
+    ]
+    for fn, label, words in cases:
+        result = check.local_derivatives(fn)
+        assert not result and f"case '{label}'" in result.message, result.message
+        assert words in result.message and "expected" in result.message, result.message
+
+
+# ---------------------------------------------------------------- the neuron
+
+def test_neuron_rejects_a_missing_chain_rule_factor():
+    result = check.neuron_gradients(lambda x1, w1, x2, w2, b: (w1, x1, w2, x2, 1.0))
+    assert not result and "forgot the chain-rule factor" in result.message
+    assert "expected: [-1.4999" in result.message and "received: [-3." in result.message
+
+
+def test_neuron_rejects_swapped_inputs_and_a_wrong_tanh_slope():
+    def swapped(x1, w1, x2, w2, b):
+        g = neuron_gradients(x1, w1, x2, w2, b)
+        return (g[1], g[0], g[3], g[2], g[4])
+
+    def one_minus_t(x1, w1, x2, w2, b):
+        slope = 1 - math.tanh(x1 * w1 + x2 * w2 + b)
+        return (slope * w1, slope * x1, slope * w2, slope * x2, slope)
+
+    assert "swapped" in check.neuron_gradients(swapped).message
+    assert "not 1 - tanh(n)" in check.neuron_gradients(one_minus_t).message
+
+
+def test_neuron_rejects_a_wrong_sign_with_the_case_hint():
+    result = check.neuron_gradients(lambda *args: tuple(-g for g in neuron_gradients(*args)))
+    assert not result and "hint: n = x1*w1" in result.message
+
+
+# ---------------------------------------------------------------- topological order
+
+def test_topological_order_rejects_duplicates_from_a_missing_visited_set():
+    def no_visited(root):
+        order = []
+
+        def visit(node):
+            for parent in node.parents:
+                visit(parent)
+            order.append(node)
+        visit(root)
+        return order
+    result = check.topological_order(no_visited)
+    assert not result and "appears twice" in result.message and "visited" in result.message
+
+
+def test_topological_order_rejects_the_reversed_order():
+    result = check.topological_order(lambda root: topological_order(root)[::-1])
+    assert not result and "comes before its input" in result.message
+
+
+def test_topological_order_rejects_missing_inputs_and_none():
+    only_computed = lambda root: [n for n in topological_order(root) if n.parents]
+    result = check.topological_order(only_computed)
+    assert not result and "missing" in result.message
+    assert "forget `return`" in check.topological_order(lambda root: None).message
+
+
+# ---------------------------------------------------------------- backward
+
+def test_backward_rejects_assignment_instead_of_accumulation():
+    def assigning(root):
+        root.grad = 1.0
+        for node in reversed(root.topological_order()):
+            for parent, local in zip(node.parents, node.local_derivatives):
+                parent.grad = local * node.grad
+    result = check.backward(assigning)
+    assert not result and "used twice" in result.message
+    assert "a.grad should be 4, yours is 2" in result.message and "+=" in result.message
+
+
+def test_backward_rejects_a_missing_seed_and_the_wrong_order():
+    def unseeded(root):
+        for node in reversed(root.topological_order()):
+            for parent, local in zip(node.parents, node.local_derivatives):
+                parent.grad += local * node.grad
+
+    def forward_order(root):
+        root.grad = 1.0
+        for node in root.topological_order():
+            for parent, local in zip(node.parents, node.local_derivatives):
+                parent.grad += local * node.grad
+    assert "root.grad = 1" in check.backward(unseeded).message
+    assert "REVERSE topological order" in check.backward(forward_order).message
+
+
+def test_backward_rejects_a_missing_local_derivative_and_reports_a_crash():
+    def no_local(root):
+        root.grad = 1.0
+        for node in reversed(root.topological_order()):
+            for parent in node.parents:
+                parent.grad += node.grad
+    result = check.backward(no_local)
+    assert not result and "should be" in result.message and "chain rule" in result.message
+    crashed = check.backward(lambda root: root.nonexistent)
+    assert not crashed and "raised AttributeError" in crashed.message

@@ -1,0 +1,17 @@
+"""Interactive views for the nnkit course: ipywidgets + matplotlib, built on nnkit.
+
+Every widget derives from ``widgets.base.Widget`` (chapter 00): pure
+``compute``, cheap ``redraw``, errors shown in red. Each chapter's widget
+lives in its own module, imported from there, e.g.
+``from widgets.welcome import WelcomeWidget``.
+"""
+
+from widgets.base import Widget
+from widgets.live import LivePlot
+
+__all__ = ["Widget", "LivePlot"]
+from widgets.optimizer_race import OptimizerRace  # noqa: E402,F401  (chapter 07)
+from widgets.forward_pass import ForwardPassWidget  # noqa: E402,F401  (chapter 03)
+from widgets.loss_explorer import LossExplorerWidget  # noqa: E402,F401  (chapter 04)
+from widgets.neuron import NeuronExplorer  # noqa: E402,F401  (chapter 01)
+from widgets.activations import ActivationExplorer  # noqa: E402,F401  (chapter 02)
