@@ -94,7 +94,7 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
                   f"relative error {relative:.2e}")
         lines.append(("ok    " if passed else "WRONG ") + detail)
         if worst is None or not passed:
-            worst = {"input": i, "index": at, "analytic": float(analytic[at]) if error.size else 0.0,
+            worst = {"input": i, "index": tuple(int(j) for j in at), "analytic": float(analytic[at]) if error.size else 0.0,
                      "numeric": float(numeric[at]) if error.size else 0.0,
                      "relative_error": float(relative)}
     lines.insert(0, "gradcheck passed" if ok else "gradcheck FAILED: backward disagrees with "

@@ -214,6 +214,29 @@ class Tensor:
     def __rmatmul__(self, other):   # other @ self
         return ops.MatMul.apply(self._lift(other), self)
 
+    # in-place updates change .data itself; like PyTorch they are for weight
+    # updates under no_grad, where no graph is recorded
+    def _in_place(self, other, update):
+        if self.requires_grad and autograd.is_grad_enabled():
+            raise RuntimeError("in-place update of a tensor that requires grad: the graph "
+                               "would lose the old values. Wrap the update in `with "
+                               "nnkit.no_grad():` (e.g. `w -= lr * w.grad`), or write "
+                               "`w = w - ...` to make a new tensor.")
+        update(self.data, _data(other), out=self.data, casting="same_kind")
+        return self
+
+    def __iadd__(self, other):      # self += other
+        return self._in_place(other, np.add)
+
+    def __isub__(self, other):      # self -= other
+        return self._in_place(other, np.subtract)
+
+    def __imul__(self, other):      # self *= other
+        return self._in_place(other, np.multiply)
+
+    def __itruediv__(self, other):  # self /= other
+        return self._in_place(other, np.true_divide)
+
     def __neg__(self):              # -self
         return ops.Neg.apply(self)
 

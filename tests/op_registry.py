@@ -378,6 +378,26 @@ register("binary_cross_entropy_with_logits",
              reduction="none"),
          same_shapes(1))
 
+
+
+def probabilities(rng, shape):
+    """Values in [0.05, 0.95]: where log p and log(1 - p) are smooth."""
+    return 0.05 + 0.9 * rng.random(shape)
+
+
+def _bce_probs_numpy(p):
+    y = _soft_labels(p.shape)
+    return -(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+register("binary_cross_entropy",
+         lambda p: ops.BinaryCrossEntropy.apply(p, _soft_labels(p.shape).astype(p.dtype)),
+         _bce_probs_numpy,
+         lambda p: F().binary_cross_entropy(
+             p, _torch().from_numpy(_soft_labels(tuple(p.shape)).astype(np.float32)),
+             reduction="none"),
+         same_shapes(1), (probabilities,))
+
 # ---------------------------------------------------------------- convolution and pooling
 
 

@@ -269,3 +269,19 @@ def test_unbroadcast_sums_added_and_stretched_axes(grad_shape, shape, expected):
     out = unbroadcast(np.ones(grad_shape), shape)
     assert out.shape == shape
     np.testing.assert_array_equal(out, expected)
+
+
+def test_in_place_updates_need_no_grad_and_keep_the_object():
+    w = nnkit.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    with pytest.raises(RuntimeError, match="Wrap the update in `with nnkit.no_grad"):
+        w -= 0.1 * w.grad
+    same = w
+    with nnkit.no_grad():
+        w -= 0.5 * nnkit.tensor(w.grad)
+    assert w is same and w.requires_grad
+    np.testing.assert_allclose(w.data, [0.0, 0.0])
+    plain = nnkit.ones(2)
+    plain *= 3
+    plain += np.array([1.0, 2.0])
+    np.testing.assert_allclose(plain.data, [4.0, 5.0])

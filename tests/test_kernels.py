@@ -71,8 +71,46 @@ def _gru_backward(rng, n, dtype):
     return gates, h_part, h_prev, rng.standard_normal(h_prev.shape).astype(dtype)
 
 
+def _images(rng, n, dtype, channels=2):
+    """A batch of (channels, 7, 5) images, about n numbers in all."""
+    return rng.standard_normal((max(n // 70, 1) if n else 0, channels, 7, 5)).astype(dtype)
+
+
+CONV = (3, 2, 2, 1, 2, 1, 2, 4)  # kh, kw, stride h, w, dilation h, w -> out 2x4 of a 7x5 image
+POOL = (3, 2, 2, 1, 1, 0, 4, 4)  # kh, kw, stride h, w, padding h, w -> out 4x4
+
+
+def _im2col(rng, n, dtype):
+    return (_images(rng, n, dtype),) + CONV
+
+
+def _col2im(rng, n, dtype):
+    cols = KERNELS["im2col"][1](*_im2col(rng, n, dtype))
+    return (np.ascontiguousarray(cols), 2, 7, 5) + CONV
+
+
+def _max_pool_forward(rng, n, dtype):
+    return (_images(rng, n, dtype),) + POOL
+
+
+def _max_pool_backward(rng, n, dtype):
+    x = _images(rng, n, dtype)
+    return (x, rng.standard_normal((len(x), 2, 4, 4)).astype(dtype)) + POOL
+
+
+def _max_pool_2x2_backward(rng, n, dtype):
+    x = _images(rng, n, dtype)  # 7x5 images: the odd last row and column get no gradient
+    return x, rng.standard_normal((len(x), 2, 3, 2)).astype(dtype)
+
+
 INPUTS = {
     "lstm_cell_forward": _lstm_forward,
+    "im2col": _im2col,
+    "col2im": _col2im,
+    "max_pool2d_forward": _max_pool_forward,
+    "max_pool2d_backward": _max_pool_backward,
+    "max_pool2d_2x2_forward": lambda rng, n, dtype: (_images(rng, n, dtype),),
+    "max_pool2d_2x2_backward": _max_pool_2x2_backward,
     "lstm_cell_backward": _lstm_backward,
     "gru_cell_forward": _gru_forward,
     "gru_cell_backward": _gru_backward,

@@ -81,7 +81,7 @@ def test_nbstripout_finds_nothing_to_strip():
     paths = [str(path) for path in chapter_paths()]
     run = subprocess.run(
         [sys.executable, "-m", "nbstripout", "--keep-count", "--verify", *paths],
-        capture_output=True, text=True,
+        capture_output=True, text=True, check=False,
     )
     assert run.returncode == 0, f"run `nbstripout --keep-count` on:\n{run.stdout}{run.stderr}"
 

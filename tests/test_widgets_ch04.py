@@ -2,8 +2,12 @@
 import numpy as np
 import pytest
 
-from widgets.loss_explorer import (LossExplorerWidget, landscape_data, losses_and_gradients,
-                                   weight_landscape)
+from widgets.loss_explorer import (
+    LossExplorerWidget,
+    landscape_data,
+    losses_and_gradients,
+    weight_landscape,
+)
 
 
 def sigmoid(z):

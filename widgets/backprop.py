@@ -185,7 +185,7 @@ class BackpropStepper(Widget):
 
     def make_controls(self):
         wide = ipywidgets.Layout(width="430px")
-        button = ipywidgets.Layout(width="130px")
+        button = ipywidgets.Layout(width="150px")
         return {
             "expression": ipywidgets.Text(value="tanh(x1*w1 + x2*w2 + b)", description="f =",
                                           continuous_update=False, layout=wide),

@@ -15,7 +15,6 @@ Example::
 """
 
 import functools
-import math
 
 import contourpy
 import ipywidgets
@@ -134,7 +133,7 @@ def race(surface_name, names, lr, momentum, num_steps=NUM_STEPS):
 
 
 @functools.lru_cache(maxsize=len(SURFACES))
-def contour_lines(surface_name, num_levels=14, grid_size=121):
+def contour_lines(surface_name, num_levels=16, grid_size=241):
     """Contour lines of a surface as (segments, level of each segment), no drawing.
 
     Levels are spaced evenly in log(loss - lowest), so both the steep walls
@@ -145,7 +144,7 @@ def contour_lines(surface_name, num_levels=14, grid_size=121):
     X, Y = np.meshgrid(np.linspace(x0, x1, grid_size), np.linspace(y0, y1, grid_size))
     Z = surface.loss(X, Y)
     low, high = Z.min(), Z.max()
-    levels = low + np.geomspace(1e-2, 1.0, num_levels) * (high - low) ** 0.8
+    levels = low + np.geomspace(1e-3, 1.0, num_levels) * (high - low) ** 0.8
     generator = contourpy.contour_generator(X, Y, Z)
     segments, segment_levels = [], []
     for index, level in enumerate(levels):
@@ -216,11 +215,11 @@ class OptimizerRace(Widget):
     def setup(self, fig):
         # fixed margins: a layout engine would re-measure every frame of the animation
         fig.set_layout_engine("none")
-        margins = dict(left=0.065, right=0.985, bottom=0.12, top=0.92, wspace=0.22)
+        margins = {"left": 0.065, "right": 0.985, "bottom": 0.12, "top": 0.92, "wspace": 0.22}
         self.map_ax, self.loss_ax = fig.subplots(1, 2, width_ratios=[1.25, 1],
                                                  gridspec_kw=margins)
         self.contours = LineCollection([], cmap="Greys_r", linewidths=0.8, alpha=0.7)
-        self.contours.set_clim(-4, 14)
+        self.contours.set_clim(-4, 16)
         self.map_ax.add_collection(self.contours)
         (self.start,) = self.map_ax.plot([], [], "ko", markersize=6, zorder=4)
         (self.minima,) = self.map_ax.plot([], [], "*", color="gold", markeredgecolor="k",

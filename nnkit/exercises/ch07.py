@@ -14,7 +14,7 @@ import numpy as np
 
 from nnkit.exercises.checking import Case, CheckResult, _copies, _show, check_function, compare
 
-__all__ = ["sgd_step", "momentum_step", "adam_step", "cosine_lr", "learning_rate"]
+__all__ = ["adam_step", "cosine_lr", "learning_rate", "momentum_step", "sgd_step"]
 
 THETA = np.array([1.0, -2.0, 0.5])
 GRAD = np.array([0.5, -1.0, 4.0])
@@ -93,7 +93,7 @@ def _check_parts(name, fn, reference, cases, parts, slips=(), rtol=1e-6, atol=1e
         except NotImplementedError:
             return CheckResult(name, False, "not implemented yet: replace the "
                                "`raise NotImplementedError` with your code.")
-        except Exception as error:  # the learner's bug: reported, never raised
+        except Exception as error:  # noqa: BLE001 - the learner's bug: reported, never raised
             return CheckResult(name, False, f"case '{case.label}': your function raised "
                                f"{type(error).__name__}: {error}")
         if not isinstance(received, tuple) or len(received) != len(parts):
@@ -165,11 +165,11 @@ def momentum_step(fn):
     ]
     slips = [
         (_flip_sign(_momentum), SIGN_HINT),
-        (_momentum_ema, "nnkit (like PyTorch) adds the whole gradient: v = momentum * v + grad, "
-                        "without the (1 - momentum) factor of an exponential moving average."),
+        (_momentum_ema, ("nnkit (like PyTorch) adds the whole gradient: v = momentum * v + grad, "
+                        "without the (1 - momentum) factor of an exponential moving average.")),
         (_momentum_old_velocity, "update the velocity first, then step with the NEW velocity."),
-        (lambda p, g, v, lr, mu: (p - lr * g, g), "the velocity must remember the past: "
-                                                   "v = momentum * v + grad."),
+        (lambda p, g, v, lr, mu: (p - lr * g, g), ("the velocity must remember the past: "
+                                                   "v = momentum * v + grad.")),
     ]
     return _check_parts("momentum_step", fn, _momentum, cases, ["param", "velocity"],
                         slips)
@@ -198,8 +198,8 @@ def adam_step(fn):
     slips = [
         (_flip_sign(_adam), SIGN_HINT),
         (_adam_no_bias_correction,
-         "you forgot the bias correction: m and v start at 0, so early on they are too small; "
-         "divide by (1 - beta1**t) and (1 - beta2**t)."),
+         ("you forgot the bias correction: m and v start at 0, so early on they are too small; "
+         "divide by (1 - beta1**t) and (1 - beta2**t).")),
         (_adam_eps_inside_sqrt, "eps goes outside the square root: sqrt(v_hat) + eps."),
     ]
     return _check_parts("adam_step", fn, _adam, cases, ["param", "m", "v"],

@@ -153,9 +153,7 @@ def binary_cross_entropy(input, target, reduction="mean"):
         raise ValueError("binary_cross_entropy: expected probabilities in [0, 1]. Received "
                          f"values from {input.data.min():.4g} to {input.data.max():.4g}; "
                          "for raw scores use binary_cross_entropy_with_logits")
-    log_p = input.log().clip(min=-100)
-    log_not_p = (1 - input).log().clip(min=-100)
-    loss = -(target * log_p + (1 - target) * log_not_p)
+    loss = ops.BinaryCrossEntropy.apply(input, target.data.astype(input.dtype))
     return _check_finite(_reduce(loss, reduction, "binary_cross_entropy"), "binary_cross_entropy")
 
 

@@ -7,7 +7,7 @@ cross-entropy). Each ``backward`` sits right under the ``forward`` it undoes.
 """
 from nnkit.ops.arithmetic import Add, Cast, Div, MatMul, Mul, Neg, Pow, Sub
 from nnkit.ops.conv import AvgPool2d, Conv2d, MaxPool2d
-from nnkit.ops.layers import Affine, BinaryCrossEntropyWithLogits
+from nnkit.ops.layers import Affine, BinaryCrossEntropy, BinaryCrossEntropyWithLogits
 from nnkit.ops.loss import CrossEntropy
 from nnkit.ops.recurrent import GRU, LSTM, RNN
 from nnkit.ops.reduce import LogSoftmax, Max, Mean, Min, Softmax, Sum
@@ -20,5 +20,6 @@ __all__ = [
     "Sum", "Mean", "Max", "Min", "Softmax", "LogSoftmax",
     "Reshape", "Transpose", "GetItem", "Concatenate", "Stack", "Where",
     "CrossEntropy", "Affine", "BinaryCrossEntropyWithLogits",
+    "BinaryCrossEntropy",
     "Conv2d", "MaxPool2d", "AvgPool2d", "RNN", "LSTM", "GRU",
 ]

@@ -1,23 +1,24 @@
 r"""Convolution and pooling on NCHW arrays (chapter 10).
 
-Convolution is computed as one matrix product ("im2col"): every receptive
-field of the input is unrolled into a row of a matrix, so that sliding the
-filters over the image becomes ``patches @ weights.T``, handed to BLAS.
-Why this and not direct loops: at course sizes (MNIST, 3x3 kernels, a few
-to a few dozen channels) BLAS does the multiply-adds several times faster
-than hand-written loops (see ../shared/PERF-NOTES.md: direct NCHW loops
-ran at half PyTorch's speed, im2col + BLAS above it). Unrolling costs
-memory (each input pixel is copied up to kh*kw times), which is small here.
+Convolution is computed as matrix products ("im2col"): every receptive
+field of an image is unrolled into a column, so that sliding the filters
+over the image becomes ``weight2d @ cols``, handed to BLAS. Why this and
+not direct loops: at course sizes (MNIST, 3x3 kernels, a few to a few
+dozen channels) BLAS does the multiply-adds several times faster than
+hand-written loops (../shared/PERF-NOTES.md: direct NCHW loops ran at half
+PyTorch's speed, im2col + BLAS above it). Unrolling costs memory (each
+input pixel is copied up to kh*kw times), which is small here.
 
-Backward is the transpose of the same matrix products; the gradient of the
-patches is folded back onto the image ("col2im") by adding, for each of
-the kh*kw kernel offsets, a strided slice: kh*kw NumPy additions instead
-of a Python loop over pixels.
+The columns of each image are (C*kh*kw, OH*OW), so one product per image
+gives its output already in NCHW order, with no transpose. Backward is the
+transpose of the same products; the gradient of the columns is added back
+onto the image by ``col2im``. The copying loops are Numba kernels
+(nnkit/kernels/conv.py): NumPy's strided-view copies were most of the time.
 """
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from nnkit.autograd import Function
+from nnkit.kernels import conv as kernels
 
 
 def output_size(size, kernel, stride, padding, dilation=1):
@@ -25,36 +26,22 @@ def output_size(size, kernel, stride, padding, dilation=1):
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def _pad(x, padding, value=0.0):
+def _out_hw(x_shape, kernel, stride, padding, dilation=(1, 1)):
+    return (output_size(x_shape[2], kernel[0], stride[0], padding[0], dilation[0]),
+            output_size(x_shape[3], kernel[1], stride[1], padding[1], dilation[1]))
+
+
+def _pad(x, padding):
     if padding == (0, 0):
-        return x
+        return np.ascontiguousarray(x)
     ph, pw = padding
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
-
-
-def _windows(xp, kernel, stride, dilation, out_hw):
-    """A strided view (N, C, OH, OW, kh, kw) of every receptive field: no copy."""
-    n, c = xp.shape[:2]
-    sn, sc, sh, sw = xp.strides
-    shape = (n, c, out_hw[0], out_hw[1], kernel[0], kernel[1])
-    strides = (sn, sc, sh * stride[0], sw * stride[1], sh * dilation[0], sw * dilation[1])
-    return as_strided(xp, shape=shape, strides=strides, writeable=False)
-
-
-def _fold(patch_grad, padded_shape, kernel, stride, dilation, out_hw):
-    """col2im: add each kernel offset's gradient slice back onto the padded image."""
-    grad = np.zeros(padded_shape, dtype=patch_grad.dtype)
-    oh, ow = out_hw
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            top, left = i * dilation[0], j * dilation[1]
-            grad[:, :, top:top + stride[0] * oh:stride[0],
-                 left:left + stride[1] * ow:stride[1]] += patch_grad[:, :, :, :, i, j]
-    return grad
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
 
 
 def _unpad(grad, padding):
     ph, pw = padding
+    if padding == (0, 0):
+        return grad
     return grad[:, :, ph:grad.shape[2] - ph, pw:grad.shape[3] - pw]
 
 
@@ -66,35 +53,33 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
-        n, c, h, w = x.shape
-        o, _, kh, kw = weight.shape
-        out_hw = (output_size(h, kh, stride[0], padding[0], dilation[0]),
-                  output_size(w, kw, stride[1], padding[1], dilation[1]))
+        n = x.shape[0]
+        o, c, kh, kw = weight.shape
+        oh, ow = _out_hw(x.shape, (kh, kw), stride, padding, dilation)
         xp = _pad(x, padding)
-        # (N, OH, OW, C, kh, kw) rows: one receptive field per output position
-        patches = _windows(xp, (kh, kw), stride, dilation, out_hw).transpose(0, 2, 3, 1, 4, 5)
-        patches = patches.reshape(n * out_hw[0] * out_hw[1], c * kh * kw)
-        out = patches @ weight.reshape(o, -1).T
+        cols = kernels.im2col(xp, kh, kw, *stride, *dilation, oh, ow)  # (N, C*kh*kw, OH*OW)
+        out = np.matmul(weight.reshape(o, -1), cols)  # one BLAS product per image
         if bias is not None:
-            out += bias
-        ctx.save_for_backward(patches, weight)
-        ctx.geometry = (x.shape, xp.shape, stride, padding, dilation, out_hw, bias is not None)
-        return np.ascontiguousarray(out.reshape(n, out_hw[0], out_hw[1], o).transpose(0, 3, 1, 2))
+            out += bias[:, None]
+        ctx.save_for_backward(cols, weight)
+        ctx.geometry = (xp.shape, stride, padding, dilation, (oh, ow), bias is not None)
+        return out.reshape(n, o, oh, ow)
 
     @staticmethod
     def backward(ctx, grad):
-        patches, weight = ctx.saved
-        x_shape, padded_shape, stride, padding, dilation, out_hw, has_bias = ctx.geometry
+        cols, weight = ctx.saved
+        padded_shape, stride, padding, dilation, (oh, ow), has_bias = ctx.geometry
         o, c, kh, kw = weight.shape
-        rows = grad.transpose(0, 2, 3, 1).reshape(-1, o)  # (N*OH*OW, O)
-        grad_w = (rows.T @ patches).reshape(weight.shape) if ctx.needs_input_grad[1] else None
-        grad_b = rows.sum(axis=0) if has_bias else None
-        grad_x = None
+        rows = np.ascontiguousarray(grad).reshape(grad.shape[0], o, oh * ow)  # (N, O, OH*OW)
+        grad_w = grad_b = grad_x = None
+        if ctx.needs_input_grad[1]:  # sum over images of rows @ cols.T
+            grad_w = np.matmul(rows, cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
+        if has_bias:
+            grad_b = rows.sum(axis=(0, 2))
         if ctx.needs_input_grad[0]:
-            patch_grad = (rows @ weight.reshape(o, -1)).reshape(
-                x_shape[0], out_hw[0], out_hw[1], c, kh, kw).transpose(0, 3, 1, 2, 4, 5)
-            grad_x = _unpad(_fold(patch_grad, padded_shape, (kh, kw), stride, dilation, out_hw),
-                            padding)
+            grad_cols = np.matmul(weight.reshape(o, -1).T, rows)
+            grad_x = _unpad(kernels.col2im(grad_cols, c, padded_shape[2], padded_shape[3],
+                                           kh, kw, *stride, *dilation, oh, ow), padding)
         return grad_x, grad_w, grad_b
 
 
@@ -103,25 +88,20 @@ class MaxPool2d(Function):
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding):
-        n, c, h, w = x.shape
-        out_hw = (output_size(h, kernel[0], stride[0], padding[0]),
-                  output_size(w, kernel[1], stride[1], padding[1]))
-        xp = _pad(x, padding, value=-np.inf)
-        windows = _windows(xp, kernel, stride, (1, 1), out_hw).reshape(n, c, *out_hw, -1)
-        winner = windows.argmax(axis=-1)
-        ctx.save_for_backward(winner)
-        ctx.geometry = (xp.shape, kernel, stride, padding, out_hw)
-        return np.take_along_axis(windows, winner[..., None], axis=-1)[..., 0]
+        x = np.ascontiguousarray(x)
+        ctx.save_for_backward(x)
+        ctx.geometry = (*kernel, *stride, *padding, *_out_hw(x.shape, kernel, stride, padding))
+        if ctx.geometry[:6] == (2, 2, 2, 2, 0, 0):  # the common case has its own fast loop
+            return kernels.max_pool2d_2x2_forward(x)
+        return kernels.max_pool2d_forward(x, *ctx.geometry)
 
     @staticmethod
     def backward(ctx, grad):
-        (winner,) = ctx.saved
-        padded_shape, kernel, stride, padding, out_hw = ctx.geometry
-        offsets = np.arange(kernel[0] * kernel[1]).reshape(kernel)
-        # (N, C, OH, OW, kh, kw): the gradient where each window's winner was, else 0
-        patch_grad = np.where(winner[..., None, None] == offsets, grad[..., None, None], 0)
-        return _unpad(_fold(patch_grad.astype(grad.dtype), padded_shape, kernel, stride, (1, 1),
-                            out_hw), padding)
+        (x,) = ctx.saved
+        grad = np.ascontiguousarray(grad)
+        if ctx.geometry[:6] == (2, 2, 2, 2, 0, 0):
+            return kernels.max_pool2d_2x2_backward(x, grad)
+        return kernels.max_pool2d_backward(x, grad, *ctx.geometry)
 
 
 class AvgPool2d(Function):
@@ -129,16 +109,21 @@ class AvgPool2d(Function):
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding):
-        n, c, h, w = x.shape
-        out_hw = (output_size(h, kernel[0], stride[0], padding[0]),
-                  output_size(w, kernel[1], stride[1], padding[1]))
+        n, c = x.shape[:2]
+        oh, ow = _out_hw(x.shape, kernel, stride, padding)
         xp = _pad(x, padding)
-        ctx.geometry = (xp.shape, kernel, stride, padding, out_hw)
-        return _windows(xp, kernel, stride, (1, 1), out_hw).mean(axis=(-2, -1)).astype(x.dtype)
+        cols = kernels.im2col(xp, *kernel, *stride, 1, 1, oh, ow)
+        ctx.geometry = (xp.shape, kernel, stride, padding, (oh, ow))
+        windows = cols.reshape(n, c, kernel[0] * kernel[1], oh, ow)
+        return windows.mean(axis=2, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        padded_shape, kernel, stride, padding, out_hw = ctx.geometry
-        share = grad / (kernel[0] * kernel[1])
-        patch_grad = np.broadcast_to(share[..., None, None], share.shape + tuple(kernel))
-        return _unpad(_fold(patch_grad, padded_shape, kernel, stride, (1, 1), out_hw), padding)
+        padded_shape, kernel, stride, padding, (oh, ow) = ctx.geometry
+        n, c = grad.shape[:2]
+        area = kernel[0] * kernel[1]
+        share = (grad / area).reshape(n, c, 1, oh * ow)
+        grad_cols = np.ascontiguousarray(np.broadcast_to(share, (n, c, area, oh * ow)))
+        return _unpad(kernels.col2im(grad_cols.reshape(n, c * area, oh * ow), c,
+                                     padded_shape[2], padded_shape[3], *kernel, *stride, 1, 1,
+                                     oh, ow), padding)

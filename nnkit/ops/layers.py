@@ -51,3 +51,25 @@ class BinaryCrossEntropyWithLogits(Function):
         logits, target = ctx.saved
         prob = np.exp(-np.logaddexp(0, -logits))  # sigmoid without overflow
         return (grad * (prob - target)).astype(grad.dtype), None
+
+
+class BinaryCrossEntropy(Function):
+    r"""Elementwise $-[y \log p + (1-y)\log(1-p)]$ from probabilities $p$.
+
+    As in PyTorch each log is clamped at -100, so p = 0 or 1 gives a large
+    but finite loss; the gradient $(p - y) / (p(1-p))$ has its denominator
+    kept away from 0 the same way.
+    """
+
+    @staticmethod
+    def forward(ctx, p, target):
+        ctx.save_for_backward(p, target)
+        with np.errstate(divide="ignore"):  # log(0) = -inf, then clamped
+            log_p = np.maximum(np.log(p), -100)
+            log_not_p = np.maximum(np.log1p(-p), -100)
+        return (-(target * log_p + (1 - target) * log_not_p)).astype(p.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        p, target = ctx.saved
+        return (grad * (p - target) / np.maximum(p * (1 - p), 1e-12)).astype(grad.dtype), None

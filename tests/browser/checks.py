@@ -5,7 +5,7 @@ The harness self-test (test_harness.py) runs these on a notebook with broken
 widgets and asserts they are caught.
 """
 
-from harness import CONTROLS, PlaywrightTimeout
+from harness import CONTROLS
 
 # a JS signature of what a view shows: image sources (ipywidgets.Image uses a new
 # blob URL per new picture), canvas pixels and text

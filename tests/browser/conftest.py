@@ -7,7 +7,6 @@ import shutil
 import tempfile
 
 import pytest
-
 from harness import CHROMIUM, CHROMIUM_FLAGS, LabServer
 
 HERE = pathlib.Path(__file__).resolve().parent

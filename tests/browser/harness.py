@@ -92,6 +92,15 @@ class LabServer:
     def url(self, path):
         return f"http://127.0.0.1:{self.port}/{path}?token={self.token}"
 
+    def shut_down_kernels(self):
+        """End every session and its kernel, so that chapters do not pile up in memory."""
+        with urllib.request.urlopen(self.url("api/sessions"), timeout=10) as reply:
+            sessions = json.loads(reply.read())
+        for session in sessions:
+            request = urllib.request.Request(self.url(f"api/sessions/{session['id']}"),
+                                             method="DELETE")
+            urllib.request.urlopen(request, timeout=30).close()
+
     def stop(self):
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
@@ -116,8 +125,14 @@ ALL_CELLS_RAN = """() => {
 
 
 def open_notebook(page, server, path, timeout=60):
-    """Open a notebook (path relative to the server root) and wait for its kernel to be idle."""
-    page.goto(server.url(f"lab/tree/{path}"))
+    """Open a notebook (path relative to the server root) and wait for its kernel to be idle.
+
+    Each notebook gets a workspace of its own: in the shared default workspace
+    JupyterLab would restore the tabs of earlier tests, and their widgets
+    would be checked again, hidden behind the current notebook.
+    """
+    workspace = re.sub(r"[^A-Za-z0-9_-]", "-", path)
+    page.goto(server.url(f"lab/workspaces/{workspace}/tree/{path}"))
     status = page.locator(".jp-StatusBar-Widget").filter(has_text=re.compile(KERNEL_IDLE))
     status.first.wait_for(timeout=timeout * 1000)
 

@@ -9,7 +9,6 @@ import pathlib
 import time
 
 import pytest
-
 from checks import all_widget_problems, cell_errors, page_errors
 from harness import open_notebook, run_all, save
 
@@ -29,5 +28,6 @@ def test_chapter_runs_and_its_widgets_respond(lab, page, chapter, screenshots):
     problems += page_errors(page)
     problems += all_widget_problems(page, screenshot_stem=screenshots / chapter.stem)
     problems += page_errors(page)  # a callback may have printed a traceback meanwhile
+    lab.shut_down_kernels()
     print(f"{chapter.name}: Run All {ran_in:.1f} s, whole test {time.monotonic() - start:.1f} s")
     assert problems == [], "\n".join(problems)

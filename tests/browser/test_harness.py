@@ -11,7 +11,10 @@ from harness import open_notebook, run_all, save
 
 def test_harness_reports_broken_widgets_and_cell_errors(lab, page, screenshots):
     open_notebook(page, lab, "fixtures/broken_widgets.ipynb")
-    run_all(page, timeout=120)
+    try:
+        run_all(page, timeout=180)
+    finally:
+        page.screenshot(path=str(screenshots / "harness-after-run-all.png"))
     saved = save(page, lab.root / "fixtures" / "broken_widgets.ipynb")
     assert cell_errors(saved) == ["cell 5: RuntimeError: deliberate failure in the last cell"]
     assert any("deliberate failure in the last cell" in problem for problem in page_errors(page))

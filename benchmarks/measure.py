@@ -1,0 +1,144 @@
+"""Child process of the benchmark: times every contender of every workload, prints JSON.
+
+Run by ``benchmarks/run.py`` once per thread setting, because BLAS reads its
+thread count when NumPy is imported: the environment has to be set before.
+Contenders are timed in alternation (round robin, the order rotated every
+round) so that a slow spell of this shared machine hits all of them alike.
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+
+def _set_threads(threads):
+    # before numpy, numba and torch are imported: they read these once
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                 "NUMBA_NUM_THREADS"):
+        os.environ[name] = str(threads)
+
+
+def _block_size(step, target_seconds):
+    """Steps per timed block so that one block lasts about `target_seconds`."""
+    start = time.perf_counter()
+    count = 0
+    while count < 3 or time.perf_counter() - start < target_seconds / 4:
+        step()
+        count += 1
+    one = (time.perf_counter() - start) / count
+    return max(1, round(target_seconds / one))
+
+
+def time_contenders(steps, batch, rounds, block_seconds):
+    """Samples/s of each step: {name: (median, low, high)} over `rounds` alternated blocks."""
+    for step in steps.values():  # warm-up: compile kernels, fill caches, grow buffers
+        step()
+        step()
+    sizes = {name: _block_size(step, block_seconds) for name, step in steps.items()}
+    rates = {name: [] for name in steps}
+    names = list(steps)
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            start = time.perf_counter()
+            for _ in range(sizes[name]):
+                steps[name]()
+            rates[name].append(batch * sizes[name] / (time.perf_counter() - start))
+    return {name: (statistics.median(v), min(v), max(v)) for name, v in rates.items()}
+
+
+def gemm_rate(n=1024, repeats=5):
+    """float32 GFLOP/s of one n x n x n NumPy matrix product (the best of `repeats`)."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((n, n)).astype(np.float32) for _ in range(2))
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * n ** 3 / best / 1e9
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _per_call_us(fn, seconds=0.2):
+    fn()
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for _ in range(100):
+            fn()
+        count += 100
+    return (time.perf_counter() - start) / count * 1e6
+
+
+def op_overhead(have_torch, rounds):
+    """Microseconds per 10-element add with grad, and per mul + sum + backward."""
+    import numpy as np
+
+    import nnkit
+    contenders = {"nnkit": nnkit.tensor}
+    if have_torch:
+        import torch
+        contenders["PyTorch"] = lambda a, requires_grad: torch.tensor(a, requires_grad=True)
+    values = np.arange(10, dtype=np.float32)
+    results = {name: {"add": [], "backward": []} for name in contenders}
+    for _ in range(rounds):  # alternate contenders, as for the training steps
+        for name, make in contenders.items():
+            a, b = make(values, requires_grad=True), make(values + 1, requires_grad=True)
+            results[name]["add"].append(_per_call_us(lambda: a + b))
+            results[name]["backward"].append(_per_call_us(lambda: (a * b).sum().backward()))
+    plain = np.ones(10, np.float32)
+    results["NumPy"] = {"add": [_per_call_us(lambda: plain + plain)], "backward": []}
+    return {name: {k: statistics.median(v) if v else None for k, v in r.items()}
+            for name, r in results.items()}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--workloads", default="")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--block-seconds", type=float, default=0.25)
+    parser.add_argument("--no-torch", action="store_true")
+    args = parser.parse_args(argv)
+    _set_threads(args.threads)
+
+    import numpy  # noqa: F401  (after the thread settings)
+
+    from benchmarks.workloads import WORKLOADS, nnkit_step, numpy_step, torch_step
+    have_torch = False
+    if not args.no_torch:
+        try:
+            import torch
+            torch.set_num_threads(args.threads)
+            have_torch = True
+        except ImportError:
+            pass
+    chosen = args.workloads.split(",") if args.workloads else list(WORKLOADS)
+    unknown = [w for w in chosen if w not in WORKLOADS]
+    if unknown:
+        sys.exit(f"unknown workloads {unknown}; choose from {list(WORKLOADS)}")
+    report = {"threads": args.threads, "gemm_gflops": gemm_rate(), "workloads": {}}
+    for workload in chosen:
+        kind, spec, flops = WORKLOADS[workload]
+        steps = {"nnkit": nnkit_step(kind, spec)}
+        if have_torch:
+            steps["PyTorch"] = torch_step(kind, spec)
+        numpy_contender = numpy_step(kind, spec)
+        if numpy_contender is not None:
+            steps["NumPy"] = numpy_contender
+        rates = time_contenders(steps, spec["batch"], args.rounds, args.block_seconds)
+        report["workloads"][workload] = {"batch": spec["batch"], "flops": flops,
+                                         "rates": rates}
+        print(f"  {workload}: " + ", ".join(f"{k} {v[0]:,.0f}/s" for k, v in rates.items()),
+              file=sys.stderr, flush=True)
+    report["gemm_gflops_end"] = gemm_rate()
+    report["overhead_us"] = op_overhead(have_torch, max(1, args.rounds // 2))
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
