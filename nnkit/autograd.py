@@ -58,6 +58,17 @@ class Context:
         self.saved = arrays
 
 
+def _tensor_class():
+    """``nnkit.tensor.Tensor`` (imported late: tensor.py imports this module first)."""
+    global _Tensor
+    if _Tensor is None:
+        from nnkit.tensor import Tensor as _Tensor
+    return _Tensor
+
+
+_Tensor = None
+
+
 class Function:
     """One differentiable operation: subclasses define ``forward`` and ``backward``.
 
@@ -70,17 +81,17 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **options):
-        from nnkit.tensor import Tensor
-
+        Tensor = _tensor_class()
         ctx = Context()
         arrays = [a.data if isinstance(a, Tensor) else a for a in args]
         out = Tensor._make(cls.forward(ctx, *arrays, **options))
         if _grad_enabled:
-            needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+            # list comprehensions, not generators: this runs for every operation
+            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             # integer results (x.long(), argmax-like casts) carry no gradient, as in PyTorch
-            if any(needs) and out.data.dtype.kind == "f":
+            if True in needs and out.data.dtype.kind == "f":
                 ctx.needs_input_grad = needs
-                out.requires_grad = True
+                out._requires_grad = True
                 out._node = (cls, ctx, args)
         return out
 
@@ -110,8 +121,11 @@ def topological_order(root):
     """Tensors of the graph ending at `root`, each after all the tensors it was made from.
 
     An explicit stack instead of recursion: a recurrent network unrolled over
-    a long sequence would exceed Python's recursion limit.
+    a long sequence would exceed Python's recursion limit. Inputs that need no
+    gradient (the data, the targets) are left out: nothing flows to them.
+    Tensors hash by identity, so the set holds them directly.
     """
+    Tensor = _tensor_class()
     order, visited = [], set()
     stack = [(root, False)]
     while stack:
@@ -119,22 +133,23 @@ def topological_order(root):
         if expanded:
             order.append(tensor)
             continue
-        if id(tensor) in visited:
+        if tensor in visited:
             continue
-        visited.add(id(tensor))
+        visited.add(tensor)
         stack.append((tensor, True))
         if tensor._node is not None:
             for parent in reversed(tensor._node[2]):
-                if hasattr(parent, "_node") and id(parent) not in visited:
+                if isinstance(parent, Tensor) and parent not in visited \
+                        and (parent._requires_grad or parent._node is not None):
                     stack.append((parent, False))
     return order
 
 
 def backward(root, grad, retain_graph=False):
     """Propagate `grad` (dL/droot) to every tensor `root` was computed from."""
-    grads = {id(root): grad}
+    grads = {root: grad}  # tensor -> the gradient summed so far
     for tensor in reversed(topological_order(root)):
-        grad = grads.pop(id(tensor), None)
+        grad = grads.pop(tensor, None)
         if grad is None:
             continue
         if tensor._node is None or tensor._retains_grad:
@@ -153,9 +168,14 @@ def backward(root, grad, retain_graph=False):
         for parent, needed, parent_grad in zip(inputs, ctx.needs_input_grad, input_grads):
             if not needed or parent_grad is None:
                 continue
-            parent_grad = unbroadcast(np.asarray(parent_grad), parent.shape)
-            parent_grad = parent_grad.astype(parent.dtype, copy=False)
-            previous = grads.get(id(parent))
-            grads[id(parent)] = parent_grad if previous is None else previous + parent_grad
+            # the checks first: most gradients already have the right shape and dtype
+            if type(parent_grad) is not np.ndarray:  # numpy scalars from 0-d arithmetic
+                parent_grad = np.asarray(parent_grad)
+            if parent_grad.shape != parent.data.shape:
+                parent_grad = unbroadcast(parent_grad, parent.data.shape)
+            if parent_grad.dtype != parent.data.dtype:
+                parent_grad = parent_grad.astype(parent.data.dtype)
+            previous = grads.get(parent)
+            grads[parent] = parent_grad if previous is None else previous + parent_grad
         if not retain_graph:
             ctx.saved = None

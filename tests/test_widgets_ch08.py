@@ -1,5 +1,7 @@
 """Chapter 08's playground, without a browser: training, purity, controls and pictures."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -74,7 +76,7 @@ def test_step_start_pause_reset_change_the_state_and_the_picture(playground):
     playground.click("reset")
     assert playground.result["steps"] == 0
     pictures.append(playground.png)
-    assert all(a != b for a, b in zip(pictures, pictures[1:]))
+    assert all(a != b for a, b in itertools.pairwise(pictures))
 
 
 @pytest.mark.parametrize("name, value", [

@@ -22,3 +22,5 @@ from widgets.attention_heatmap import AttentionHeatmap  # noqa: E402,F401  (chap
 from widgets.mnist_mistakes import MistakesExplorer  # noqa: E402,F401  (chapter 09)
 from widgets.draw_digit import DrawDigit  # noqa: E402,F401  (chapter 09)
 from widgets.filter_explorer import FilterExplorer  # noqa: E402,F401  (chapter 10)
+from widgets.gate_inspector import GateInspector  # noqa: E402,F401  (chapter 11)
+from widgets.forecast import ForecastWidget  # noqa: E402,F401  (chapter 11)

@@ -93,7 +93,7 @@ class AttentionHeatmap(Widget):
         notes = []
         if unknown:
             notes.append(f"left out {', '.join(repr(c) for c in unknown)}: not in the "
-                         f"vocabulary the model was trained on")
+                         "vocabulary")
         window = self.prefix + kept
         if not window:
             raise ValueError("AttentionHeatmap: type at least one character the model knows. "
@@ -106,7 +106,7 @@ class AttentionHeatmap(Widget):
         per_layer = maps[layer - 1]
         weights = per_layer.mean(axis=0) if head == AVERAGE else per_layer[int(head.split()[1]) - 1]
         return {"weights": weights, "labels": [_show_char(ch) for ch in window],
-                "note": "; ".join(notes), "layer": layer, "head": head}
+                "note": "\n".join(notes), "layer": layer, "head": head}
 
     def setup(self, fig):
         self.ax = fig.add_subplot()
@@ -114,7 +114,8 @@ class AttentionHeatmap(Widget):
         fig.colorbar(self.image, ax=self.ax, shrink=0.8, label="attention weight")
         self.ax.set(xlabel="key position (looked at)", ylabel="query position (looking)")
         self.title = self.ax.set_title("", fontsize=10)
-        self.note = fig.text(0.01, 0.005, "", fontsize=8, color="#b00020")
+        # a figure-level label: the constrained layout keeps room for it under the axes
+        self.note = fig.supxlabel(" ", fontsize=8, color="#b00020")
 
     def redraw(self, result):
         weights, labels = result["weights"], result["labels"]
@@ -127,4 +128,4 @@ class AttentionHeatmap(Widget):
         self.ax.set_yticks(range(size), labels)
         self.title.set_text(f"layer {result['layer']}, {result['head']}: "
                             "each row sums to 1")
-        self.note.set_text(result["note"])
+        self.note.set_text(result["note"] or " ")

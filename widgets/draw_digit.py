@@ -193,6 +193,7 @@ class DrawDigit(Widget):
         FigureManager(canvas, num=id(self))  # ipympl needs a manager; pyplot never sees it
         canvas.toolbar_visible, canvas.header_visible, canvas.footer_visible = False, False, False
         canvas.resizable = False
+        canvas.layout.border = "1px solid #9e9e9e"  # show where the paper is
         canvas.add_class("nnkit-passive")  # drawing on it is tested separately
         ax = figure.add_axes((0, 0, 1, 1))
         self.ink = ax.imshow(self.background, cmap="gray_r", vmin=0, vmax=1,

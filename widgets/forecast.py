@@ -120,9 +120,10 @@ class ForecastWidget(Widget):
                                                 linewidth=1, label="persistence")
         (self.model_line,) = self.ax.plot([], [], color="tab:orange", linewidth=1.3,
                                           label=f"{self.label}, h months ahead")
-        (self.path_line,) = self.ax.plot([], [], ".-", color="tab:red", linewidth=1.5,
-                                         markersize=3, label="path from the start point")
-        (self.origin_dot,) = self.ax.plot([], [], "o", color="tab:red", markersize=6)
+        (self.path_line,) = self.ax.plot([], [], ".-", color="tab:red", linewidth=2.2,
+                                         markersize=4, zorder=5,
+                                         label="path from the start point")
+        (self.origin_dot,) = self.ax.plot([], [], "o", color="tab:red", markersize=7, zorder=5)
         self.ax.set(ylabel="sunspots per month")
         self.ax.legend(loc="upper left", fontsize=7, ncols=2)
         horizons = np.arange(1, self.num_horizons + 1)

@@ -77,7 +77,7 @@ class GateInspector(Widget):
         w.result["states"]["forget_gate"]   # (T, units) forget gate values
     """
 
-    figsize = (9.0, 7.0)
+    figsize = (9.0, 6.4)
 
     def __init__(self, models, alphabet, **initial):
         if not models:
@@ -92,6 +92,7 @@ class GateInspector(Widget):
             "text": ipywidgets.Text(value="emma", description="name", continuous_update=False,
                                     layout={"width": "200px"}),
             "model": ipywidgets.Dropdown(options=list(self.models), description="model",
+                                         value="LSTM" if "LSTM" in self.models else next(iter(self.models)),
                                          layout={"width": "170px"}),
             "units": ipywidgets.IntRangeSlider(value=(0, min(15, self.num_hiddens - 1)), min=0,
                                                max=self.num_hiddens - 1,

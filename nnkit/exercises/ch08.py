@@ -33,7 +33,7 @@ def _call(name, fn, *args):
         return fn(*args), None
     except NotImplementedError:
         return None, CheckResult(name, False, NOT_DONE)
-    except Exception as error:  # the learner's bug: report it, do not crash the cell
+    except Exception as error:  # noqa: BLE001 - the learner's bug: report it, do not crash
         where = traceback.extract_tb(error.__traceback__)[-1]
         return None, CheckResult(name, False, f"your function raised {type(error).__name__}: "
                                               f"{error} (line {where.lineno}: {where.line})")
@@ -286,8 +286,8 @@ def l2_penalty(fn):
 def _dropout_problem(fn, name):
     """The first thing wrong with a dropout function, or None."""
     x = np.linspace(-2, 2, 12).reshape(3, 4)
-    for training, p, why in [(False, 0.5, "in evaluation mode (training=False) dropout "
-                              "must return x unchanged"),
+    for training, p, why in [(False, 0.5, ("in evaluation mode (training=False) dropout "
+                                           "must return x unchanged")),
                              (True, 0.0, "with p=0 nothing is dropped: return x unchanged")]:
         out, failure = _call(name, fn, x.copy(), p, training, np.random.default_rng(0))
         if failure is not None:

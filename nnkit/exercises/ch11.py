@@ -166,8 +166,8 @@ def lstm_cell(fn):
     ]
     slips = [
         (lambda *a: _lstm(*a, order="figo"),
-         "the gate order is (i, f, g, o): rows 0:H are the input gate, H:2H the forget gate. "
-         "You swapped the forget and input gates."),
+         ("the gate order is (i, f, g, o): rows 0:H are the input gate, H:2H the forget gate. "
+         "You swapped the forget and input gates.")),
         (lambda *a: _lstm(*a, order="igfo"), "the gate order is (i, f, g, o): f is the 2nd block."),
         (lambda *a: _lstm(*a, order="ifog"),
          "the gate order is (i, f, g, o): the candidate g is the 3rd block, the output gate last."),
@@ -206,16 +206,16 @@ def sliding_windows(fn):
     ]
     slips = [
         (lambda s, w, h: _windows(s, w, h + 1),
-         "off by one: your target is one step too late. With horizon 1 the target is "
-         "series[i + window], the value right after the window."),
+         ("off by one: your target is one step too late. With horizon 1 the target is "
+         "series[i + window], the value right after the window.")),
         (lambda s, w, h: (_windows(s, w, h)[0], s[w + h - 2:w + h - 2 + len(s) - w - h + 1]),
-         "off by one: your target is one step too early. With horizon 1 the target is "
-         "series[i + window], the value right after the window."),
+         ("off by one: your target is one step too early. With horizon 1 the target is "
+         "series[i + window], the value right after the window.")),
         (lambda s, w, h: _windows(s, w, 1),
          "the target must be `horizon` steps ahead: series[i + window + horizon - 1]."),
         (lambda s, w, h: tuple(part[:-1] for part in _windows(s, w, h)),
-         "you left out the last window: N = len(series) - window - horizon + 1 (range's end "
-         "is exclusive)."),
+         ("you left out the last window: N = len(series) - window - horizon + 1 (range's end "
+         "is exclusive).")),
     ]
     return _check("sliding_windows", fn, _windows, cases, ["X", "y"], slips,
                   hint="the last window starts at len(series) - window - horizon and its "
@@ -320,8 +320,8 @@ def clip_grad_norm(fn):
              "a zero gradient among others"),
     ]
     slips = [
-        (_per_array, "clip by the GLOBAL norm: one norm over all arrays, the same scale for each "
-                     "(clipping each array alone changes the gradient's direction)."),
+        (_per_array, ("clip by the GLOBAL norm: one norm over all arrays, the same scale for each "
+                     "(clipping each array alone changes the gradient's direction).")),
         (lambda grads, m: ([g * m / _clip(grads, m)[1] for g in grads], _clip(grads, m)[1]),
          "only scale down: gradients smaller than max_norm stay unchanged."),
         (_clip_squared, "the norm is the square root of the sum of squares."),
@@ -345,7 +345,7 @@ def _check_clip(fn, cases, slips):
         count = len(case.args[0])
         names = [f"clipped[{k}]" for k in range(count)] + ["total_norm"]
 
-        def learner(grads, max_norm):
+        def learner(grads, max_norm, count=count):
             received = fn([g.copy() for g in grads], max_norm)  # may clip in place
             if (not isinstance(received, tuple) or len(received) != 2
                     or len(received[0]) != count):

@@ -123,6 +123,8 @@ def widget_problems(widget, name, change_timeout=10.0, screenshot=None):
             problems.append(f"{name}: moving its {what} did not change its view")
         problems += error_box_problems(widget, name)
     if screenshot is not None:
+        _wait_rendered(view, change_timeout)  # the last picture may still be decoding
+        view.page.wait_for_timeout(300)
         widget.screenshot(path=str(screenshot))
     return problems
 

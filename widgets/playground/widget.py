@@ -27,8 +27,15 @@ import numpy as np
 from matplotlib.colors import to_rgb
 
 from widgets.base import Widget
-from widgets.playground.training import (ACTIVATIONS, CUSTOM, DATASETS, OPTIMIZERS, Run,
-                                         check_custom_data, parse_hidden)
+from widgets.playground.training import (
+    ACTIVATIONS,
+    CUSTOM,
+    DATASETS,
+    OPTIMIZERS,
+    Run,
+    check_custom_data,
+    parse_hidden,
+)
 
 STEPS_PER_TICK = 10
 CLASS_COLOURS = np.array([to_rgb(c) for c in ("#f28e2b", "#4e79a7", "#59a14f", "#e15759",
@@ -111,7 +118,7 @@ class Playground(Widget):
                                            layout=ipywidgets.Layout(width="90px"))
                    for name, label, tip in [
                        ("start", "▶ Start", "train live, a few steps per tick"),
-                       ("pause", "⏸ Pause", "stop training (the picture stays)"),
+                       ("pause", "Pause", "stop training (the picture stays)"),
                        ("step", "Step", f"train {STEPS_PER_TICK} steps"),
                        ("reset", "Reset", "back to step 0: new initial weights")]}
         return {
