@@ -88,8 +88,9 @@ def op_overhead(have_torch, rounds):
     for _ in range(rounds):  # alternate contenders, as for the training steps
         for name, make in contenders.items():
             a, b = make(values, requires_grad=True), make(values + 1, requires_grad=True)
-            results[name]["add"].append(_per_call_us(lambda: a + b))
-            results[name]["backward"].append(_per_call_us(lambda: (a * b).sum().backward()))
+            results[name]["add"].append(_per_call_us(lambda a=a, b=b: a + b))
+            results[name]["backward"].append(
+                _per_call_us(lambda a=a, b=b: (a * b).sum().backward()))
     plain = np.ones(10, np.float32)
     results["NumPy"] = {"add": [_per_call_us(lambda: plain + plain)], "backward": []}
     return {name: {k: statistics.median(v) if v else None for k, v in r.items()}

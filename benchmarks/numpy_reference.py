@@ -4,6 +4,8 @@ What a careful NumPy programmer would write: matrix products through
 NumPy's ``@`` (OpenBLAS), convolution as im2col + one matrix product,
 2x2 max-pooling with a reshape, softmax cross-entropy by hand, SGD in place.
 """
+import itertools
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -28,7 +30,7 @@ def _softmax_cross_entropy(logits, y):
 class MLP:
     def __init__(self, sizes, seed, lr):
         rng = np.random.default_rng(seed)
-        self.params = [_init(rng, o, i) for i, o in zip(sizes[:-1], sizes[1:])]
+        self.params = [_init(rng, o, i) for i, o in itertools.pairwise(sizes)]
         self.lr = lr
 
     def step_on(self, x, y):

@@ -141,10 +141,10 @@ def _verdict(workload, vs_torch, vs_numpy):
 def table(report):
     gemm = report["gemm_gflops"]
     lines = [f"### {report['threads']} thread(s)", "",
-             f"BLAS GEMM (NumPy float32 1024^3): {gemm:.0f} GFLOP/s at the start, "
-             f"{report['gemm_gflops_end']:.0f} at the end.", "",
-             "| workload | nnkit samples/s | PyTorch | NumPy | nnkit/PyTorch | nnkit/NumPy "
-             "| nnkit GFLOP/s (% of GEMM) | target |",
+             (f"BLAS GEMM (NumPy float32 1024^3): {gemm:.0f} GFLOP/s at the start, "
+              f"{report['gemm_gflops_end']:.0f} at the end."), "",
+             ("| workload | nnkit samples/s | PyTorch | NumPy | nnkit/PyTorch | nnkit/NumPy "
+              "| nnkit GFLOP/s (% of GEMM) | target |"),
              "|---|---|---|---|---|---|---|---|"]
     for workload, result in report["workloads"].items():
         rates = result["rates"]
@@ -167,13 +167,14 @@ def table(report):
 
 
 def write_results(path, info, reports, costs, load_start, load_end, args):
+    command = "".join(" " + a for a in sys.argv[1:])
     lines = ["# nnkit benchmark results", "",
-             f"Written by `python -m benchmarks{' ' + ' '.join(sys.argv[1:]) if sys.argv[1:] else ''}` "
-             f"on {time.strftime('%Y-%m-%d %H:%M')}.", "",
-             "Training steps (forward + backward + SGD) on a fixed synthetic float32 batch: "
-             "samples per second, median (range) of "
-             f"{args.rounds} timed blocks of about {args.block_seconds} s, contenders "
-             "alternated in one process. Targets are those of issue 6.", "",
+             f"Written by `python -m benchmarks{command}` on {time.strftime('%Y-%m-%d %H:%M')}.",
+             "",
+             ("Training steps (forward + backward + SGD) on a fixed synthetic float32 batch: "
+              f"samples per second, median (range) of {args.rounds} timed blocks of about "
+              f"{args.block_seconds} s, contenders alternated in one process. Targets are "
+              "those of issue 6; GFLOP/s counts the matrix products of a step."), "",
              f"- CPU: {info['cpu']}, {info['cores']} cores",
              "- versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
              f"- load average (1, 5, 15 min) at start: {load_start}, at end: {load_end}", ""]

@@ -5,6 +5,8 @@ nnkit, for PyTorch and (MLP, CNN) for hand-written NumPy, on the same
 synthetic float32 batch from a fixed seed. ``flops`` counts the multiply-adds
 (x2) of the matrix products in one step, for the GFLOP/s column.
 """
+import itertools
+
 import numpy as np
 
 from benchmarks import numpy_reference
@@ -20,10 +22,6 @@ def _data(batch, shape, classes=10):
 
 
 # ---------------------------------------------------------------- model definitions
-
-def _mlp_sizes(spec):
-    return spec["sizes"]
-
 
 def _nnkit_model(name, spec):
     import nnkit
@@ -42,9 +40,9 @@ def _nnkit_model(name, spec):
                              nn.Conv2d(8, 16, 3), nn.ReLU(), nn.MaxPool2d(2),
                              nn.Flatten(), nn.Linear(400, 10))
     if name == "lstm":
-        return _NnkitLSTMClassifier()
+        return _nnkit_classes()[0]()
     if name == "transformer":
-        return _NnkitTransformerClassifier()
+        return _nnkit_classes()[1]()
     raise KeyError(name)
 
 
@@ -91,6 +89,8 @@ def _torch_model(name, spec):
 
 
 def _nnkit_classes():
+    """The LSTM and Transformer classifiers, defined on call: nnkit is imported late,
+    after the benchmark has set the thread counts."""
     from nnkit import nn
 
     class LSTMClassifier(nn.Module):
@@ -112,14 +112,6 @@ def _nnkit_classes():
         def forward(self, x):
             return self.head(self.block(x).mean(axis=1))
     return LSTMClassifier, TransformerClassifier
-
-
-def _NnkitLSTMClassifier():  # noqa: N802  (classes made lazily: nnkit imports late)
-    return _nnkit_classes()[0]()
-
-
-def _NnkitTransformerClassifier():  # noqa: N802
-    return _nnkit_classes()[1]()
 
 
 # ---------------------------------------------------------------- steps
@@ -171,7 +163,7 @@ def numpy_step(name, spec):
 # ---------------------------------------------------------------- FLOP counts
 
 def _mlp_flops(sizes, batch):
-    pairs = list(zip(sizes[:-1], sizes[1:]))
+    pairs = list(itertools.pairwise(sizes))
     forward = sum(2 * batch * i * o for i, o in pairs)
     grad_inputs = sum(2 * batch * i * o for i, o in pairs[1:])  # no gradient for the data
     return 2 * forward + grad_inputs

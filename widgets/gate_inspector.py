@@ -96,7 +96,7 @@ class GateInspector(Widget):
                                          layout={"width": "170px"}),
             "units": ipywidgets.IntRangeSlider(value=(0, min(15, self.num_hiddens - 1)), min=0,
                                                max=self.num_hiddens - 1,
-                                               description="hidden units"),
+                                               description="units"),
         }
 
     def encode(self, text):

@@ -63,14 +63,15 @@ class MistakesExplorer(Widget):
     def make_controls(self):
         classes = [("any", ANY)] + [(str(c), c) for c in range(self.num_classes)]
         style = {"description_width": "initial"}
+        # the slider first: the filters that follow may leave nothing to slide through
         return {
+            "mistake": ipywidgets.IntSlider(value=0, min=0, max=max(len(self.mistakes) - 1, 0),
+                                            description="mistake #", style=style),
             "true_class": ipywidgets.Dropdown(options=classes, value=ANY, description="true class",
                                               style=style, layout={"width": "150px"}),
             "predicted_class": ipywidgets.Dropdown(options=classes, value=ANY,
                                                    description="predicted as", style=style,
                                                    layout={"width": "160px"}),
-            "mistake": ipywidgets.IntSlider(value=0, min=0, max=max(len(self.mistakes) - 1, 0),
-                                            description="mistake #", style=style),
         }
 
     def selected(self, true_class, predicted_class):
@@ -141,7 +142,9 @@ class MistakesExplorer(Widget):
             self.digit_title.set_text("no such mistake")
             for bar in self.bars:
                 bar.set_height(0)
-            self.bars_title.set_text(self._filter_text(result) + " · no such mistake")
+            same = result["true_class"] == result["predicted_class"] != ANY
+            self.bars_title.set_text(self._filter_text(result) + (
+                "\na digit read as itself is no mistake" if same else " · no such mistake"))
             self.frame.set_visible(False)
             return
         self.digit.set_data(result["image"])

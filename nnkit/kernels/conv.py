@@ -13,6 +13,8 @@ Layout of the columns, per image ``b``:
 (the weight matrix ``weight.reshape(O, C*kh*kw)`` uses the same order), so
 ``weight2d @ cols[b]`` is already the output image ``b`` in NCHW order.
 """
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -109,9 +111,9 @@ def _window_max(image, top, left, kh, kw):
     for row in range(top + i0, top + i1):
         for col in range(left + j0, left + j1):
             value = image[row, col]
-            # NOTE: `value != value` lets a nan win (a number never beats a nan
-            # afterwards), so nan propagates as in np.max
-            if value > best or value != value:
+            # NOTE: a nan wins (and a number never beats a nan afterwards),
+            # so nan propagates as in np.max
+            if value > best or math.isnan(value):
                 best, best_row, best_col = value, row, col
     return best_row, best_col
 
@@ -185,7 +187,7 @@ def max_pool2d_2x2_forward(x):
                 for xo in range(w // 2):
                     best = top[2 * xo]
                     for value in (top[2 * xo + 1], bottom[2 * xo], bottom[2 * xo + 1]):
-                        if value > best or value != value:  # NOTE: a nan wins, as in np.max
+                        if value > best or math.isnan(value):  # NOTE: a nan wins, as in np.max
                             best = value
                     row[xo] = best
     return out

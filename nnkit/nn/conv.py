@@ -111,7 +111,8 @@ class Conv2d(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
-        _check_image(x, self.in_channels, repr(self))
+        if x.ndim != 4 or x.shape[1] != self.in_channels:  # name the layer only on error
+            _check_image(x, self.in_channels, repr(self))
         return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
 
     def extra_repr(self):

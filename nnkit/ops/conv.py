@@ -54,7 +54,7 @@ class Conv2d(Function):
     @staticmethod
     def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
         n = x.shape[0]
-        o, c, kh, kw = weight.shape
+        o, _, kh, kw = weight.shape
         oh, ow = _out_hw(x.shape, (kh, kw), stride, padding, dilation)
         xp = _pad(x, padding)
         cols = kernels.im2col(xp, kh, kw, *stride, *dilation, oh, ow)  # (N, C*kh*kw, OH*OW)
