@@ -6,15 +6,15 @@
 
 Names follow PyTorch, so what you learn here carries over.
 """
-from nnkit import kernels  # noqa: F401  (sets up the Numba cache first)
+from nnkit import kernels  # noqa: I001  (first: it points Numba at a writable cache)
+from nnkit import data, datasets, models, nn, optim
 from nnkit.autograd import Function, enable_grad, is_grad_enabled, no_grad
 from nnkit.gradcheck import gradcheck
 from nnkit.random import manual_seed
-from nnkit.tensor import (Tensor, arange, cat, concatenate, full, ones, ones_like, rand,
-                          randn, stack, tensor, where, zeros, zeros_like)
-from nnkit.value import Value  # noqa: E402
-from nnkit import data, datasets, models, nn, optim  # noqa: E402
-from nnkit.serialization import load, save  # noqa: E402
+from nnkit.serialization import load, save
+from nnkit.tensor import (Tensor, arange, cat, concatenate, full, ones, ones_like, rand, randn,
+                          stack, tensor, where, zeros, zeros_like)
+from nnkit.value import Value
 
 __version__ = "0.1.0"
 
@@ -22,5 +22,5 @@ __all__ = [
     "Tensor", "tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "randn", "rand",
     "arange", "concatenate", "cat", "stack", "where", "no_grad", "enable_grad",
     "is_grad_enabled", "manual_seed", "gradcheck", "Function", "Value", "save", "load",
-    "nn", "optim", "data", "datasets",
+    "data", "datasets", "kernels", "models", "nn", "optim",
 ]

@@ -44,7 +44,7 @@ class Tensor:
         array([2., 4., 6.], dtype=float32)
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_node", "_retains_grad", "__weakref__")
+    __slots__ = ("__weakref__", "_node", "_requires_grad", "_retains_grad", "data", "grad")
     __array_priority__ = 100  # ndarray + Tensor -> Tensor.__radd__, not an object array
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -429,4 +429,5 @@ def where(condition, x, y):
     return ops.Where.apply(x, y, condition=np.asarray(_data(condition), dtype=bool))
 
 
-from nnkit import ops  # noqa: E402  (the ops need Function and Tensor defined above)
+# last: the ops need Function and Tensor, defined above
+from nnkit import ops

@@ -331,3 +331,18 @@ def test_dropout_scales_and_zeroes():
     out = F.dropout(nnkit.ones(10000), p=0.25).data
     assert set(np.unique(out)) == {0.0, np.float32(1 / 0.75)}
     assert abs((out == 0).mean() - 0.25) < 0.02
+
+
+@pytest.mark.parametrize("max_norm", [0.5, 100.0])
+def test_clip_grad_norm_matches_torch(max_norm):
+    model = nn.Sequential(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 2))
+    torch_model = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2))
+    copy_torch_weights(model, torch_model)
+    x = RNG.standard_normal((6, 4)).astype(np.float32)
+    run_both(model, torch_model, x)
+    norm = nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    torch_norm = torch.nn.utils.clip_grad_norm_(torch_model.parameters(), max_norm)
+    assert np.isclose(norm, torch_norm.item(), rtol=1e-5)
+    assert_params_match(model, torch_model)
+    with pytest.raises(ValueError, match="expected max_norm > 0"):
+        nn.utils.clip_grad_norm_(model.parameters(), 0)

@@ -90,7 +90,7 @@ def check_function(name, fn, reference, cases, rtol=1e-5, atol=1e-6, hint=None):
         except NotImplementedError:
             return CheckResult(name, False, "not implemented yet: replace the "
                                "`raise NotImplementedError` with your code.")
-        except Exception as error:  # the learner's bug: report it, do not crash the cell
+        except Exception as error:  # noqa: BLE001  (the learner's bug: report it, do not crash)
             where = traceback.extract_tb(error.__traceback__)[-1]
             return CheckResult(name, False, _failure(
                 case, f"your function raised {type(error).__name__}: {error} "

@@ -81,4 +81,4 @@ def kernel(reference):
 
 
 # the kernel modules register themselves on import
-from nnkit.kernels import conv, elementwise, losses, optim, recurrent  # noqa: E402,F401
+from nnkit.kernels import conv, elementwise, losses, optim, recurrent  # noqa: F401

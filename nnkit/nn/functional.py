@@ -222,4 +222,4 @@ def nll_loss(input, target, reduction="mean"):
 
 # ---------------------------------------------------------------- convolution (chapter 10)
 
-from nnkit.nn.conv import avg_pool2d, conv2d, dropout2d, max_pool2d  # noqa: E402,F401
+from nnkit.nn.conv import avg_pool2d, conv2d, dropout2d, max_pool2d  # noqa: F401
