@@ -1,6 +1,7 @@
 """Chapter 08's playground, without a browser: training, purity, controls and pictures."""
 
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -62,21 +63,34 @@ def test_step_start_pause_reset_change_the_state_and_the_picture(playground):
     playground.click("step")
     assert playground.result["steps"] == STEPS_PER_TICK
     pictures.append(playground.png)
+    playground.interval = 60_000  # the live thread waits a minute: nothing moves by itself
     playground.click("start")
-    assert playground.play.playing and playground.result["running"]
-    pictures.append(playground.png)
-    playground.play.value += 1  # what the browser does on each tick
-    assert playground.result["steps"] == 3 * STEPS_PER_TICK
+    assert playground.running and playground.result["running"]
+    assert playground.result["steps"] == 2 * STEPS_PER_TICK
     pictures.append(playground.png)
     playground.click("pause")
-    assert not playground.play.playing and not playground.result["running"]
+    assert not playground.running and not playground.result["running"]
+    playground._thread.join(timeout=5)
+    assert not playground._thread.is_alive()
     pictures.append(playground.png)
-    playground.play.value += 1  # a tick already on its way after the pause: ignored
-    assert playground.result["steps"] == 3 * STEPS_PER_TICK
     playground.click("reset")
     assert playground.result["steps"] == 0
     pictures.append(playground.png)
     assert all(a != b for a, b in itertools.pairwise(pictures))
+
+
+def test_live_training_trains_in_the_background_until_paused(playground):
+    playground.interval = 20
+    playground.click("start")
+    deadline = time.monotonic() + 60
+    while playground.steps < 4 * STEPS_PER_TICK and time.monotonic() < deadline:
+        time.sleep(0.05)
+    playground.click("pause")
+    playground._thread.join(timeout=10)
+    steps = playground.result["steps"]
+    assert steps >= 4 * STEPS_PER_TICK and not playground.result["running"]
+    time.sleep(0.2)
+    assert playground.steps == steps  # nothing trains after a pause
 
 
 @pytest.mark.parametrize("name, value", [

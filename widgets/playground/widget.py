@@ -8,11 +8,14 @@ boundary (colour = predicted class, paler = less sure) with training points
 (white edge) and test points (black edge); what every unit of the first
 two hidden layers computes over the plane; train and test loss curves.
 
-Live training uses an ``ipywidgets.Play``: its value ticks in the browser
-every ``interval`` ms and each tick trains ``STEPS_PER_TICK`` steps and
-redraws. The kernel stays free between ticks, so the widget never blocks
-"Run All" and Pause always gets through. Changing any setting starts
-training afresh from step 0, as in the TensorFlow Playground.
+Live training runs in a background thread of the kernel: every
+``interval`` ms it trains ``STEPS_PER_TICK`` steps and redraws, so the
+kernel stays free for other cells and for the buttons, and Pause always
+gets through. (A browser-side ``ipywidgets.Play`` clock was tried first:
+once the notebook had been saved, its ticks stopped reaching the picture.)
+A lock keeps the thread and the controls from redrawing at the same time.
+Changing any setting starts training afresh from step 0, as in the
+TensorFlow Playground.
 
 Example::
 
@@ -21,6 +24,8 @@ Example::
     result = playground.compute(steps=300, **playground.settings)
     result["test_accuracy"]
 """
+
+import threading
 
 import ipywidgets
 import numpy as np
@@ -103,11 +108,10 @@ class Playground(Widget):
     def __init__(self, X=None, y=None, interval=300, **initial):
         self.custom = None if X is None and y is None else check_custom_data(X, y)
         self.steps, self._settings, self._run = 0, None, None
-        # the clock: it ticks in the browser, each tick trains a little (see module docstring)
-        self.play = ipywidgets.Play(value=0, min=0, max=10**9, interval=interval,
-                                    layout=ipywidgets.Layout(display="none"))
-        self.play.add_class("nnkit-passive")  # driven by Start/Pause, never by hand
-        self.play.observe(self._tick, names="value")
+        self.interval = interval
+        self._lock = threading.RLock()  # one redraw at a time: thread or controls
+        self._stop = threading.Event()
+        self._thread = None
         super().__init__(**initial)
 
     # ---- controls and their meaning ------------------------------------------
@@ -147,7 +151,6 @@ class Playground(Widget):
                 ["dataset", "noise", "train_fraction", "batch_size"],
                 ["hidden", "activation", "optimizer", "lr", "l2", "dropout"]]
         boxes = [ipywidgets.HBox([c[name] for name in row]) for row in rows]
-        boxes[0].children += (self.play,)
         return ipywidgets.VBox(boxes + [self.view, self.errors])
 
     @property
@@ -157,27 +160,41 @@ class Playground(Widget):
 
     @property
     def state(self):
-        return {**self.settings, "steps": self.steps, "running": bool(self.play.playing)}
+        return {**self.settings, "steps": self.steps, "running": self.running}
+
+    @property
+    def running(self):
+        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
 
     def update(self):
-        if self.settings != self._settings:  # a new setting: start training afresh
-            self._settings, self.steps = self.settings, 0
-        super().update()
+        with self._lock:
+            if self.settings != self._settings:  # a new setting: start training afresh
+                self._settings, self.steps = self.settings, 0
+            super().update()
 
     def on_click(self, name):
         if name in ("start", "step"):
             self.steps += STEPS_PER_TICK  # respond at once, before the first tick
         if name in ("pause", "reset"):
-            self.play.playing = False
-        if name == "start":
-            self.play.playing = True
+            self.pause()
+        if name == "start" and not self.running:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._train_live, daemon=True)
+            self._thread.start()
         if name == "reset":
             self.steps, self._run = 0, None
 
-    def _tick(self, _change):
-        if self.play.playing:  # ticks still on their way after a pause are dropped
-            self.steps += STEPS_PER_TICK
-            self.update()
+    def pause(self):
+        """Stop live training (the thread ends after its current chunk)."""
+        self._stop.set()
+
+    def _train_live(self):
+        while not self._stop.wait(self.interval / 1000):
+            with self._lock:
+                if self._stop.is_set():  # paused while we waited for the lock
+                    return
+                self.steps += STEPS_PER_TICK
+                self.update()
 
     # ---- compute: settings and a step count in, arrays out ---------------------
 
