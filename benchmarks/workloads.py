@@ -23,22 +23,26 @@ def _data(batch, shape, classes=10):
 
 # ---------------------------------------------------------------- model definitions
 
-def _nnkit_model(name, spec):
-    import nnkit
-    from nnkit import nn
-    nnkit.manual_seed(SEED)
+def _shared_model(nn, name, spec):
+    """The MLP and CNN, written once: nnkit.nn and torch.nn use the same names."""
     if name == "mlp":
-        sizes = spec["sizes"]
         layers = []
-        for i in range(len(sizes) - 1):
-            layers.append(nn.Linear(sizes[i], sizes[i + 1]))
-            if i < len(sizes) - 2:
-                layers.append(nn.ReLU())
-        return nn.Sequential(*layers)
+        for n_in, n_out in itertools.pairwise(spec["sizes"]):
+            layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+        return nn.Sequential(*layers[:-1])  # no ReLU after the output layer
     if name == "cnn":
         return nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2),
                              nn.Conv2d(8, 16, 3), nn.ReLU(), nn.MaxPool2d(2),
                              nn.Flatten(), nn.Linear(400, 10))
+    return None
+
+
+def _nnkit_model(name, spec):
+    import nnkit
+    from nnkit import nn
+    nnkit.manual_seed(SEED)
+    if name in ("mlp", "cnn"):
+        return _shared_model(nn, name, spec)
     if name == "lstm":
         return _nnkit_classes()[0]()
     if name == "transformer":
@@ -50,18 +54,8 @@ def _torch_model(name, spec):
     import torch
     from torch import nn
     torch.manual_seed(SEED)
-    if name == "mlp":
-        sizes = spec["sizes"]
-        layers = []
-        for i in range(len(sizes) - 1):
-            layers.append(nn.Linear(sizes[i], sizes[i + 1]))
-            if i < len(sizes) - 2:
-                layers.append(nn.ReLU())
-        return nn.Sequential(*layers)
-    if name == "cnn":
-        return nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2),
-                             nn.Conv2d(8, 16, 3), nn.ReLU(), nn.MaxPool2d(2),
-                             nn.Flatten(), nn.Linear(400, 10))
+    if name in ("mlp", "cnn"):
+        return _shared_model(nn, name, spec)
     if name == "lstm":
         class LSTMClassifier(nn.Module):
             def __init__(self):

@@ -102,15 +102,18 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 # ---------------------------------------------------------------- losses
 
+def check_reduction(reduction, name):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{name}: expected reduction 'mean', 'sum' or 'none'. "
+                         f"Received reduction={reduction!r}")
+    return reduction
+
+
 def _reduce(loss, reduction, name):
+    check_reduction(reduction, name)
     if reduction == "mean":
         return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{name}: expected reduction 'mean', 'sum' or 'none'. "
-                     f"Received reduction={reduction!r}")
+    return loss.sum() if reduction == "sum" else loss
 
 
 def _check_finite(loss, name):
@@ -204,8 +207,7 @@ def cross_entropy(input, target, reduction="mean", label_smoothing=0.0):
     if not 0 <= label_smoothing < 1:
         raise ValueError("cross_entropy: expected 0 <= label_smoothing < 1. Received "
                          f"label_smoothing={label_smoothing}")
-    if reduction not in ("mean", "sum", "none"):
-        _reduce(None, reduction, "cross_entropy")
+    check_reduction(reduction, "cross_entropy")
     target = _class_indices(target, input.shape[0], input.shape[1], "cross_entropy")
     loss = ops.CrossEntropy.apply(input, target, smoothing=float(label_smoothing),
                                   reduction=reduction)

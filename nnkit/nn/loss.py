@@ -6,10 +6,7 @@ from nnkit.nn.module import Module
 class _Loss(Module):
     def __init__(self, reduction="mean"):
         super().__init__()
-        if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"{type(self).__name__}: expected reduction 'mean', 'sum' or "
-                             f"'none'. Received reduction={reduction!r}")
-        self.reduction = reduction
+        self.reduction = F.check_reduction(reduction, type(self).__name__)
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""

@@ -20,7 +20,7 @@ from nnkit.nn import functional as F
 from nnkit.nn import init
 from nnkit.nn.layers import _positive_int
 from nnkit.nn.module import Module, Parameter
-from nnkit.tensor import Tensor, zeros
+from nnkit.tensor import Tensor, stack, zeros
 
 _GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
 
@@ -95,7 +95,6 @@ class _Recurrent(Module):
         return [state]
 
     def _join_state(self, finals):
-        from nnkit.tensor import stack
         return stack(finals)
 
     def extra_repr(self):
@@ -160,7 +159,6 @@ class LSTM(_Recurrent):
         return packed[:, :steps], (packed[:, steps - 1], packed[:, steps])
 
     def _join_state(self, finals):
-        from nnkit.tensor import stack
         return stack([h for h, _ in finals]), stack([c for _, c in finals])
 
 
