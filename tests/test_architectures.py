@@ -8,6 +8,12 @@ from nnkit.models import CharTokenizer, TinyGPT
 from nnkit.nn import functional as F
 
 torch = pytest.importorskip("torch")
+
+
+@pytest.fixture(autouse=True)
+def seeded_torch():
+    """Same torch weights on every run: a failure here must be reproducible."""
+    torch.manual_seed(0)
 RNG = np.random.default_rng(0)
 
 
