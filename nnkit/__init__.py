@@ -7,6 +7,7 @@
 Names follow PyTorch, so what you learn here carries over.
 """
 from nnkit import kernels  # noqa: I001  (first: it points Numba at a writable cache)
+from nnkit.memory import keep_freed_memory
 from nnkit import data, datasets, models, nn, optim
 from nnkit.autograd import Function, enable_grad, is_grad_enabled, no_grad
 from nnkit.gradcheck import gradcheck
@@ -17,6 +18,8 @@ from nnkit.tensor import (Tensor, arange, cat, concatenate, full, ones, ones_lik
 from nnkit.value import Value
 
 __version__ = "0.1.0"
+
+keep_freed_memory()  # no page faults from one training step to the next: nnkit/memory.py
 
 __all__ = [
     "Tensor", "tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "randn", "rand",

@@ -50,9 +50,9 @@ def is_grad_enabled():
 class Context:
     """What a forward pass leaves for its backward pass."""
 
-    def __init__(self):
-        self.saved = ()
-        self.needs_input_grad = ()
+    # class-level defaults instead of an __init__: one is made for every operation
+    saved = ()
+    needs_input_grad = ()
 
     def save_for_backward(self, *arrays):
         self.saved = arrays
@@ -66,7 +66,7 @@ def _tensor_class():
     return _Tensor
 
 
-_Tensor = None
+_Tensor = None  # set by nnkit/tensor.py once Tensor exists
 
 
 class Function:
@@ -76,17 +76,19 @@ class Function:
     passed Tensors and returns an array. ``backward(ctx, grad)`` receives the
     gradient of the loss with respect to that output and returns one gradient
     per positional argument (``None`` where there is none), each in the
-    shape the argument had *after* broadcasting.
+    shape the argument had *after* broadcasting: a new array, `grad` itself
+    or a view of it, never an array the function keeps for later.
     """
 
     @classmethod
     def apply(cls, *args, **options):
-        Tensor = _tensor_class()
+        # NOTE: this runs for every operation, so it is written for speed: list
+        # comprehensions rather than generators, module globals rather than imports
+        Tensor = _Tensor
         ctx = Context()
-        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
-        out = Tensor._make(cls.forward(ctx, *arrays, **options))
+        out = Tensor._make(cls.forward(
+            ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **options))
         if _grad_enabled:
-            # list comprehensions, not generators: this runs for every operation
             needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             # integer results (x.long(), argmax-like casts) carry no gradient, as in PyTorch
             if True in needs and out.data.dtype.kind == "f":
@@ -153,7 +155,13 @@ def backward(root, grad, retain_graph=False):
         if grad is None:
             continue
         if tensor._node is None or tensor._retains_grad:
-            tensor.grad = grad.copy() if tensor.grad is None else tensor.grad + grad
+            # A leaf keeps the array itself: nothing else holds it (Function.backward
+            # returns new arrays or views of the gradient it was given, and an array
+            # handed to two inputs is copied below). Copying a weight gradient would
+            # cost as much as computing it at batch 1. Read-only arrays (the views of
+            # np.broadcast_to) are copied, and so is what flows on past a retained tensor.
+            keep = grad if tensor._node is None and grad.flags.writeable else grad.copy()
+            tensor.grad = keep if tensor.grad is None else tensor.grad + grad
         if tensor._node is None:
             continue
         function, ctx, inputs = tensor._node
@@ -165,9 +173,13 @@ def backward(root, grad, retain_graph=False):
         input_grads = function.backward(ctx, grad)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
+        handed_out = []  # ids of the arrays given to parents: `a + a` gets (grad, grad)
         for parent, needed, parent_grad in zip(inputs, ctx.needs_input_grad, input_grads):
             if not needed or parent_grad is None:
                 continue
+            if id(parent_grad) in handed_out:
+                parent_grad = parent_grad.copy()
+            handed_out.append(id(parent_grad))
             # the checks first: most gradients already have the right shape and dtype
             if type(parent_grad) is not np.ndarray:  # numpy scalars from 0-d arithmetic
                 parent_grad = np.asarray(parent_grad)

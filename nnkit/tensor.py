@@ -160,7 +160,7 @@ class Tensor:
                     f"(e.g. loss.mean()) or pass grad= an array of shape {self.shape}.")
             grad = np.ones_like(self.data)
         else:
-            grad = _as_array(grad, dtype=self.dtype)
+            grad = np.array(_as_array(grad, dtype=self.dtype))  # a copy: the caller keeps theirs
             if grad.shape != self.shape:
                 raise ValueError(f"backward(): grad has shape {grad.shape} but the tensor has "
                                  f"shape {self.shape}")
@@ -428,6 +428,8 @@ def where(condition, x, y):
     y = y if isinstance(y, Tensor) else Tensor(np.asarray(y, dtype=x.dtype))
     return ops.Where.apply(x, y, condition=np.asarray(_data(condition), dtype=bool))
 
+
+autograd._Tensor = Tensor  # Function.apply wraps every result in one
 
 # last: the ops need Function and Tensor, defined above
 from nnkit import ops

@@ -529,5 +529,89 @@ register("lstm", lambda *a: ops.LSTM.apply(*a), _lstm_reference, _lstm_reference
 register("gru", lambda *a: ops.GRU.apply(*a), _gru_reference, _gru_reference,
          recurrent_shapes(3), (real,) * 6)
 
+# ---------------------------------------------------------------- Transformer: LayerNorm, attention
+
+
+@st.composite
+def layer_norm_shapes(draw, axes=1):
+    """x (..., *normalized) and weight, bias of the normalized shape."""
+    x = draw(shape(min_ndim=axes, max_ndim=3, min_side=2))
+    return (x, x[-axes:], x[-axes:])
+
+
+def _layer_norm_numpy(x, weight=None, bias=None, axes=1):
+    dims = tuple(range(x.ndim - axes, x.ndim))
+    out = (x - x.mean(axis=dims, keepdims=True)) / np.sqrt(x.var(axis=dims, keepdims=True) + 1e-5)
+    return out if weight is None else out * weight + bias
+
+
+register("layer_norm", lambda x, w, b: ops.LayerNorm.apply(x, w, b, normalized_shape=w.shape),
+         _layer_norm_numpy, lambda x, w, b: F().layer_norm(x, w.shape, w, b), layer_norm_shapes())
+register("layer_norm_2_axes",
+         lambda x, w, b: ops.LayerNorm.apply(x, w, b, normalized_shape=w.shape),
+         lambda x, w, b: _layer_norm_numpy(x, w, b, axes=2),
+         lambda x, w, b: F().layer_norm(x, tuple(w.shape), w, b), layer_norm_shapes(axes=2))
+register("layer_norm_no_affine",
+         lambda x: ops.LayerNorm.apply(x, None, None, normalized_shape=x.shape[-1:]),
+         _layer_norm_numpy, lambda x: F().layer_norm(x, x.shape[-1:]),
+         shape(min_ndim=1, max_ndim=3, min_side=2).map(lambda s: (s,)))
+
+HEADS = 2
+
+
+@st.composite
+def attention_shapes(draw, packed):
+    """Self-attention: qkv (N, T, 3E); else q (N, L, E), k and v (N, S, E); E = HEADS * d."""
+    n, length, keys, d = (draw(st.integers(1, 3)) for _ in range(4))
+    e = HEADS * d
+    if packed:
+        return ((n, length, 3 * e),)
+    return ((n, length, e), (n, keys, e), (n, keys, e))
+
+
+def _attention_mask(n, length, keys, packed):
+    """Additive (1 or N, 1, L, S): causal for self-attention, else the last key of sample
+    0 is padding."""
+    if packed:
+        return np.where(np.triu(np.ones((length, keys), bool), 1), -np.inf, 0.0)[None, None]
+    mask = np.zeros((n, 1, length, keys))
+    mask[0, :, :, -1] = -np.inf if keys > 1 else 0.0
+    return mask
+
+
+def _split(q, k=None, v=None):
+    return (np.split(q, 3, axis=-1) if k is None else (q, k, v)) if isinstance(q, np.ndarray) \
+        else (q.chunk(3, dim=-1) if k is None else (q, k, v))
+
+
+def _attention_any(*projections):
+    """The step-by-step maths, in NumPy or in torch, on (N, T, E) projections."""
+    q, k, v = _split(*projections)
+    packed, (n, length, e), keys = len(projections) == 1, q.shape, k.shape[1]
+    mask = _attention_mask(n, length, keys, packed)
+    q, k, v = (a.reshape(n, a.shape[1], HEADS, e // HEADS).swapaxes(1, 2) for a in (q, k, v))
+    if isinstance(q, np.ndarray):
+        scores = q @ k.swapaxes(-1, -2) / math.sqrt(e // HEADS) + mask
+        probs = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        probs /= probs.sum(axis=-1, keepdims=True)
+    else:
+        scores = q @ k.swapaxes(-1, -2) / math.sqrt(e // HEADS) + _torch().tensor(mask,
+                                                                                  dtype=q.dtype)
+        probs = scores.softmax(dim=-1)
+    return (probs @ v).swapaxes(1, 2).reshape(n, length, e)
+
+
+def _attention_nnkit(*projections):
+    n, length = projections[0].shape[:2]
+    keys = projections[0].shape[1] if len(projections) == 1 else projections[1].shape[1]
+    mask = _attention_mask(n, length, keys, len(projections) == 1)
+    return ops.Attention.apply(*projections, num_heads=HEADS, mask=mask)
+
+
+register("attention_self_causal", _attention_nnkit, _attention_any, _attention_any,
+         attention_shapes(packed=True))
+register("attention_cross_padding", _attention_nnkit, _attention_any, _attention_any,
+         attention_shapes(packed=False))
+
 BY_NAME = {spec.name: spec for spec in REGISTRY}
 assert len(BY_NAME) == len(REGISTRY), "two ops share a name"

@@ -50,6 +50,21 @@ def test_leaf_grad_is_a_private_copy():
     np.testing.assert_array_equal(y.grad, [1.0, 1.0])
 
 
+def test_leaf_grads_never_alias_each_other_or_the_callers_array():
+    """backward keeps gradient arrays without copying when it may: never when shared."""
+    x, y = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    upstream = np.array([1.0, 1.0], dtype=np.float32)
+    (x + y).backward(upstream)  # Add hands the very same array to both inputs
+    assert x.grad is not y.grad and x.grad is not upstream and y.grad is not upstream
+    x.grad += 10
+    upstream += 100
+    np.testing.assert_array_equal(y.grad, [1.0, 1.0])
+    z = leaf([[1.0, 2.0], [3.0, 4.0]])
+    (z.reshape(4) * 2.0).sum().backward()  # the reshape's gradient is a view
+    z.grad[0, 0] = 5
+    np.testing.assert_array_equal(z.grad, [[5.0, 2.0], [2.0, 2.0]])
+
+
 # ---------------------------------------------------------------- backward's contract
 
 def test_backward_on_non_scalar_without_grad_says_what_to_do():

@@ -54,8 +54,9 @@ def _lstm_forward(rng, n, dtype):
 def _lstm_backward(rng, n, dtype):
     pre, c_prev = _lstm_forward(rng, n, dtype)
     gates, c, _ = KERNELS["lstm_cell_forward"][1](pre, c_prev)  # realistic gate values
-    return (gates, c_prev, c, rng.standard_normal(c.shape).astype(dtype),
-            rng.standard_normal(c.shape).astype(dtype))
+    # h_t's gradient comes from the output and from step t + 1: the kernel adds the two
+    grad_out, grad_next, grad_c = (rng.standard_normal(c.shape).astype(dtype) for _ in range(3))
+    return gates, c_prev, c, grad_out, grad_next, grad_c
 
 
 def _gru_forward(rng, n, dtype):
@@ -103,6 +104,41 @@ def _max_pool_2x2_backward(rng, n, dtype):
     return x, rng.standard_normal((len(x), 2, 3, 2)).astype(dtype)
 
 
+def _gelu_backward_f32(rng, n, dtype):
+    x, grad = _elementwise(2)(rng, n, dtype)
+    x[:n // 10] = 0.0  # Phi(0) comes from the series: GELU(x)/x is 0/0 there
+    return x, KERNELS["gelu_forward"][1](x), grad
+
+
+def _layer_norm_forward(rng, n, dtype):
+    x = (rng.standard_normal((max(n // 6, 1) if n else 0, 6)) * 3 + 1).astype(dtype)
+    return x, rng.standard_normal(6).astype(dtype), rng.standard_normal(6).astype(dtype), 1e-5
+
+
+def _layer_norm_backward(rng, n, dtype):
+    x, weight, bias, eps = _layer_norm_forward(rng, n, dtype)
+    _, mean, rstd = KERNELS["layer_norm_forward"][1](x, weight, bias, eps)
+    return x, mean, rstd, weight, rng.standard_normal(x.shape).astype(dtype)
+
+
+def _attention_softmax(rng, n, dtype):
+    """Key-major scores (N, 2 heads, 5 keys, 4 queries); a causal mask, per sample for
+    n = 1000 (a padded last key in sample 0), else shared."""
+    batch = max(n // 40, 1) if n else 0
+    scores = (rng.standard_normal((batch, 2, 5, 4)) * 3).astype(dtype)
+    mask = np.where(np.triu(np.ones((4, 5), bool), 1).T, -np.inf, 0.0)[None]
+    if n >= 1000:
+        mask = np.repeat(mask, batch, axis=0)
+        mask[0, -1] = -np.inf
+    return scores, mask.astype(dtype), dtype(0.5)
+
+
+def _attention_softmax_backward(rng, n, dtype):
+    scores, mask, scale = _attention_softmax(rng, n, dtype)
+    probs = KERNELS["attention_softmax"][1](scores, mask, scale)
+    return probs, rng.standard_normal(probs.shape).astype(dtype), scale
+
+
 INPUTS = {
     "lstm_cell_forward": _lstm_forward,
     "im2col": _im2col,
@@ -115,11 +151,20 @@ INPUTS = {
     "gru_cell_forward": _gru_forward,
     "gru_cell_backward": _gru_backward,
     "relu_backward": _elementwise(2),
+    "relu_forward": _elementwise(1),
+    "outer": lambda rng, n, dtype: (rng.standard_normal(n).astype(dtype),
+                                    rng.standard_normal(n + 3).astype(dtype)),
     "gelu_forward": _elementwise(1),
     "gelu_backward": _elementwise(2),
     "sigmoid_forward": _elementwise(1),
     "cross_entropy_forward": _cross_entropy_forward,
     "cross_entropy_backward": _cross_entropy_backward,
+    "gelu_forward_f32": _elementwise(1),
+    "gelu_backward_f32": _gelu_backward_f32,
+    "layer_norm_forward": _layer_norm_forward,
+    "layer_norm_backward": _layer_norm_backward,
+    "attention_softmax": _attention_softmax,
+    "attention_softmax_backward": _attention_softmax_backward,
 }
 
 
@@ -149,6 +194,12 @@ def test_sigmoid_kernel_survives_extreme_inputs():
     with np.errstate(over="raise"):
         for fn in (fast, reference):
             np.testing.assert_allclose(fn(x), [0.0, 1.9287e-22, 0.5, 1.0, 1.0], rtol=1e-4)
+
+
+def test_relu_kernel_passes_nan_and_infinities_like_numpy():
+    x = np.array([np.nan, -np.inf, -1.0, -0.0, 0.0, 2.0, np.inf], dtype=np.float32)
+    for fn in KERNELS["relu_forward"]:
+        np.testing.assert_array_equal(fn(x), [np.nan, 0.0, 0.0, 0.0, 0.0, 2.0, np.inf])
 
 
 def test_cross_entropy_kernel_is_stable_for_huge_logits():
@@ -376,3 +427,93 @@ def test_import_works_from_a_read_only_install_with_a_read_only_home(tmp_path, t
         assert cache_dir == str(shared_cache)
     assert os.listdir(cache_dir), "numba wrote no cache files"
     assert values == "[0.0, 7.0]"
+
+
+# ---------------------------------------------------------------- recurrent cells: fast float32 math
+
+RECURRENT = ["lstm_cell_forward", "lstm_cell_backward", "gru_cell_forward", "gru_cell_backward"]
+
+
+@pytest.mark.parametrize("name", RECURRENT)
+def test_recurrent_kernels_stay_exact_in_float64(name):
+    # float32 uses the tanh/sigmoid approximations of fastmath.py (error ~4e-7); float64
+    # must keep libm, which a tolerance of 1e-6 would not notice: ask for 1e-13
+    fast, reference = KERNELS[name]
+    args = INPUTS[name](np.random.default_rng(5), 4000, np.float64)
+    for e, g in zip(reference(*args), fast(*args), strict=True):
+        np.testing.assert_allclose(g, e, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e3, 1e30])
+def test_recurrent_kernels_saturate_cleanly_in_float32(scale):
+    rng = np.random.default_rng(6)
+    pre = (rng.standard_normal((8, 4 * HIDDEN)) * scale).astype(np.float32)
+    c_prev = rng.standard_normal((8, HIDDEN)).astype(np.float32)
+    with np.errstate(all="raise"):
+        gates, c, h = KERNELS["lstm_cell_forward"][0](pre, c_prev)
+        x_part, h_part = pre[:, :3 * HIDDEN], pre[:, HIDDEN:]
+        gru_gates, gru_h = KERNELS["gru_cell_forward"][0](x_part, h_part, c_prev)
+    for a in (gates, c, h, gru_gates, gru_h):
+        assert a.dtype == np.float32 and np.all(np.isfinite(a))
+    sigmoid_blocks = np.concatenate([gates[:, :2 * HIDDEN], gates[:, 3 * HIDDEN:]], axis=1)
+    assert np.all((sigmoid_blocks >= 0) & (sigmoid_blocks <= 1))
+    assert np.all(np.abs(gates[:, 2 * HIDDEN:3 * HIDDEN]) <= 1) and np.all(np.abs(h) <= 1)
+    expected = KERNELS["lstm_cell_forward"][1](pre, c_prev)
+    for e, g in zip(expected, (gates, c, h)):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------- Transformer kernels: float32 polynomials
+
+def test_transformer_exp_and_erf_polynomials_are_float32_accurate():
+    import math
+
+    from nnkit.kernels import transformer
+    t = np.linspace(-90.0, 0.0, 2001).astype(np.float32)
+    exp = np.array([transformer._exp(v) for v in t])
+    exact = np.exp(t.astype(np.float64))
+    normal = t > -87.0  # below, the polynomial stops at e^-87 (the softmax writes 0 there)
+    np.testing.assert_allclose(exp[normal], exact[normal], rtol=3e-7)
+    x = np.linspace(-6.0, 6.0, 2001).astype(np.float32)
+    erf = np.array([transformer._erf(v) for v in x])
+    exact = np.array([math.erf(v) for v in x.astype(np.float64)])
+    np.testing.assert_allclose(erf, exact, rtol=0, atol=6e-7)
+
+
+def test_attention_softmax_masks_exactly_and_works_in_place():
+    fast, _ = KERNELS["attention_softmax"]
+    scores, mask, scale = _attention_softmax(np.random.default_rng(7), 1000, np.float32)
+    probs = fast(scores, mask, scale)
+    assert probs is scores  # overwritten: no fresh 1 MB array per call
+    assert np.all(probs[np.broadcast_to(np.isinf(mask)[:, None], probs.shape)] == 0.0)
+    np.testing.assert_allclose(probs.sum(axis=-2), 1.0, rtol=1e-6)
+
+
+def test_lstm_graphs_alive_at_once_keep_their_own_arrays():
+    # the LSTM Function writes its kernels' results into work arrays of its own: two graphs
+    # alive at once, a kept output and a retained graph must each see their own
+    import nnkit
+    from nnkit import nn
+    nnkit.manual_seed(0)
+    layer = nn.LSTM(3, 64)
+    rng = np.random.default_rng(7)
+    x1, x2 = (nnkit.tensor(rng.standard_normal((8, 40, 3)).astype(np.float32)) for _ in range(2))
+
+    def grads(loss, retain=False):
+        layer.zero_grad()
+        loss.backward(retain_graph=retain)
+        return [p.grad.copy() for p in layer.parameters()]
+
+    first = layer(x1)[0]
+    kept = first.numpy().copy()
+    alone_1 = grads(first.sum())
+    alone_2 = grads((layer(x2)[0] ** 2).sum())
+    out1, out2 = layer(x1)[0], layer(x2)[0]  # both graphs alive before any backward
+    np.testing.assert_array_equal(out1.numpy(), kept)
+    loss = out1.sum() + (out2 ** 2).sum()
+    together = grads(loss, retain=True)
+    again = grads(loss)  # the retained graph still has its own arrays
+    for a, b, t, g in zip(alone_1, alone_2, together, again, strict=True):
+        np.testing.assert_allclose(t, a + b, rtol=1e-5, atol=1e-5)
+        np.testing.assert_array_equal(g, t)
+    np.testing.assert_array_equal(out1.numpy(), kept)

@@ -81,4 +81,4 @@ def kernel(reference):
 
 
 # the kernel modules register themselves on import
-from nnkit.kernels import conv, elementwise, losses, optim, recurrent  # noqa: F401
+from nnkit.kernels import conv, elementwise, linear, losses, optim, recurrent, transformer  # noqa: F401

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from nnkit import ops
 from nnkit.nn import functional as F
 from nnkit.nn import init
 from nnkit.nn.layers import Dropout, Linear, _positive_int
@@ -67,6 +68,11 @@ class MultiheadAttention(Module):
     output (N, L, E); weights (N, L, S) averaged over heads, or (N, heads, L, S).
     Set ``record_attention = True`` to keep every head's weights of the last
     call in ``last_attention`` (for the heatmap widget).
+
+    With ``need_weights=False`` (as TransformerBlock calls it) the attention is
+    one fused node, ``nnkit.ops.Attention``; otherwise it runs
+    :func:`scaled_dot_product_attention` step by step, so that the weights it
+    returns carry gradients.
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, batch_first=True):
@@ -88,11 +94,15 @@ class MultiheadAttention(Module):
         self.record_attention, self.last_attention = False, None
 
     def _project(self, x, part):
+        """Q, K or V (part 0, 1, 2): the input projection's rows for that part."""
         e = self.embed_dim
         weight = self.in_proj_weight[part * e:(part + 1) * e]
         bias = None if self.in_proj_bias is None else self.in_proj_bias[part * e:(part + 1) * e]
+        return F.linear(x, weight, bias)
+
+    def _split_heads(self, x):
         n, length, _ = x.shape
-        heads = F.linear(x, weight, bias).reshape(n, length, self.num_heads, e // self.num_heads)
+        heads = x.reshape(n, length, self.num_heads, self.embed_dim // self.num_heads)
         return heads.transpose(0, 2, 1, 3)  # (N, heads, length, head_dim)
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
@@ -106,15 +116,29 @@ class MultiheadAttention(Module):
         if attn_mask is not None or key_padding_mask is not None:
             mask = _additive_mask(attn_mask, key_padding_mask, n, target_len, source_len,
                                   query.dtype)
-        out, weights = scaled_dot_product_attention(
-            self._project(query, 0), self._project(key, 1), self._project(value, 2), mask,
-            self.dropout, self.training)
+        if not need_weights:  # the fast path: one fused node, no weights to hand back
+            return self._fused_attention(query, key, value, mask), None
+        q, k, v = (self._split_heads(self._project(x, part))
+                   for part, x in enumerate((query, key, value)))
+        out, weights = scaled_dot_product_attention(q, k, v, mask, self.dropout, self.training)
         if self.record_attention:
             self.last_attention = weights.data.copy()
-        out = self.out_proj(out.transpose(0, 2, 1, 3).reshape(n, target_len, self.embed_dim))
-        if not need_weights:
-            return out, None
+        out = out.transpose(0, 2, 1, 3).reshape(n, target_len, self.embed_dim)
+        out = self.out_proj(out)
         return out, (weights.mean(axis=1) if average_attn_weights else weights)
+
+    def _fused_attention(self, query, key, value, mask):
+        """One ops.Attention node; self-attention projects Q, K and V in one product."""
+        if query is key and key is value:
+            projections = (F.linear(query, self.in_proj_weight, self.in_proj_bias),)
+        else:
+            projections = tuple(self._project(x, part) for part, x in enumerate((query, key, value)))
+        record = {} if self.record_attention else None
+        out = ops.Attention.apply(*projections, num_heads=self.num_heads, mask=mask,
+                                  dropout=self.dropout, training=self.training, record=record)
+        if record is not None:
+            self.last_attention = record["weights"]
+        return self.out_proj(out)
 
     def extra_repr(self):
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}"

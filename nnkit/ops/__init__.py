@@ -6,6 +6,7 @@ Read them in this order: ``arithmetic`` (+ - * / ** @), ``unary``
 cross-entropy). Each ``backward`` sits right under the ``forward`` it undoes.
 """
 from nnkit.ops.arithmetic import Add, Cast, Div, MatMul, Mul, Neg, Pow, Sub
+from nnkit.ops.attention import Attention, LayerNorm
 from nnkit.ops.conv import AvgPool2d, Conv2d, MaxPool2d
 from nnkit.ops.layers import Affine, BinaryCrossEntropy, BinaryCrossEntropyWithLogits
 from nnkit.ops.loss import CrossEntropy
@@ -22,6 +23,7 @@ __all__ = [
     "Abs",
     "Add",
     "Affine",
+    "Attention",
     "AvgPool2d",
     "BinaryCrossEntropy",
     "BinaryCrossEntropyWithLogits",
@@ -33,6 +35,7 @@ __all__ = [
     "Div",
     "Exp",
     "GetItem",
+    "LayerNorm",
     "LeakyReLU",
     "Log",
     "LogSoftmax",

@@ -7,14 +7,20 @@ time on such bookkeeping. ``Affine`` is the same maths in one node.
 import numpy as np
 
 from nnkit.autograd import Function
+from nnkit.kernels import linear as kernels
+
+
+def _rows(a):
+    """(..., features) as a matrix (rows, features): a view when the layout allows."""
+    return a.reshape(-1, a.shape[-1])
 
 
 def _outer_sum(rows, x):
     """rows.T @ x: the sum over samples of outer products, (out, in)."""
-    if len(rows) == 1:
+    if len(rows) == 1 and rows.dtype == x.dtype:
         # NOTE: one sample makes an inner dimension of 1, which NumPy's matmul does
-        # outside BLAS, 4x slower than this broadcast product (measured, batch 1)
-        return np.multiply(rows.T, x)
+        # outside BLAS, far slower than a plain outer-product loop (see the kernel)
+        return kernels.outer(np.ascontiguousarray(rows[0]), np.ascontiguousarray(x[0]))
     return rows.T @ x
 
 
@@ -29,18 +35,22 @@ class Affine(Function):
     def forward(ctx, x, weight, bias=None):
         ctx.save_for_backward(x, weight)
         ctx.has_bias = bias is not None
-        out = x @ weight.T
+        # fold any leading axes into rows: NumPy would multiply an (N, T, in) input
+        # one (T, in) matrix at a time, one small BLAS call per sample
+        out = _rows(x) @ weight.T
         if bias is not None:
             out += bias
-        return out
+        return out.reshape(x.shape[:-1] + out.shape[-1:])
 
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved
-        rows = grad.reshape(-1, grad.shape[-1])  # fold any leading axes into rows
-        grad_x = grad @ weight if ctx.needs_input_grad[0] else None
-        grad_w = _outer_sum(rows, x.reshape(-1, x.shape[-1])) if ctx.needs_input_grad[1] else None
-        grad_b = rows.sum(axis=0) if ctx.has_bias and ctx.needs_input_grad[2] else None
+        rows = _rows(grad)
+        grad_x = (rows @ weight).reshape(x.shape) if ctx.needs_input_grad[0] else None
+        grad_w = _outer_sum(rows, _rows(x)) if ctx.needs_input_grad[1] else None
+        # np.add.reduce is rows.sum(axis=0) without NumPy's Python-level wrapper (2 us
+        # a call: at batch 1 that is as long as the whole layer's arithmetic)
+        grad_b = np.add.reduce(rows) if ctx.has_bias and ctx.needs_input_grad[2] else None
         return grad_x, grad_w, grad_b
 
 

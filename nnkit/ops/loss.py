@@ -20,8 +20,8 @@ class CrossEntropy(Function):
         loss, probs = kernels.cross_entropy_forward(logits, target, smoothing)
         ctx.save_for_backward(probs, target)
         ctx.smoothing, ctx.reduction = smoothing, reduction
-        if reduction == "mean":
-            return np.asarray(loss.mean(), dtype=logits.dtype)
+        if reduction == "mean":  # sum / n: ndarray.mean() costs 5x more on small arrays
+            return np.asarray(np.add.reduce(loss) / len(loss), dtype=logits.dtype)
         if reduction == "sum":
             return np.asarray(loss.sum(), dtype=logits.dtype)
         return loss

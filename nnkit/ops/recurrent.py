@@ -23,10 +23,34 @@ def _record(record, **arrays):
         record.update({name: np.ascontiguousarray(a.swapaxes(0, 1)) for name, a in arrays.items()})
 
 
-def _weight_grads(d_pre, inputs):
+def _rows(a):
+    """(T, N, K) as one (T N, K) matrix: NumPy would do (T, N, K) @ W as T small products."""
+    return a.reshape(-1, a.shape[-1])
+
+
+def _time_major(x, dtype):
+    """x (N, T, I) copied to a (T, N, I) work array: each step's slice is contiguous."""
+    xs = np.empty((x.shape[1], x.shape[0]) + x.shape[2:], dtype)
+    xs[...] = x.swapaxes(0, 1)
+    return xs
+
+
+def _project(xs, weight):
+    """xs @ weight^T for all steps at once, (T, N, rows of weight): one matrix product."""
+    out = np.empty(xs.shape[:2] + weight.shape[:1], xs.dtype)
+    np.matmul(_rows(xs), weight.T, out=_rows(out))
+    return out
+
+
+def _weight_grads(d_pre, inputs, bias=True):
     """dW = sum over steps and batch of d_pre^T @ inputs, as one matrix product; and db."""
-    rows = d_pre.reshape(-1, d_pre.shape[-1])
-    return rows.T @ inputs.reshape(-1, inputs.shape[-1]), rows.sum(axis=0)
+    rows = _rows(d_pre)
+    return rows.T @ _rows(inputs), rows.sum(axis=0) if bias else None
+
+
+def _input_grad(d_pre, w_ih):
+    """dL/dx (N, T, I), one matrix product for all steps."""
+    return (_rows(d_pre) @ w_ih).reshape(d_pre.shape[:2] + w_ih.shape[1:]).swapaxes(0, 1)
 
 
 class RNN(Function):
@@ -37,34 +61,34 @@ class RNN(Function):
 
     @staticmethod
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh", record=None):
-        xs = np.ascontiguousarray(x.swapaxes(0, 1))  # (T, N, I)
-        pre = xs @ w_ih.T + (b_ih + b_hh)
-        hs = np.empty(pre.shape, dtype=pre.dtype)
-        h = h0
+        xs = _time_major(x, np.result_type(x, w_ih))  # (T, N, I)
+        pre = _project(xs, w_ih)  # the input part of all steps
+        pre += b_ih + b_hh
+        hs = np.empty((len(xs) + 1,) + h0.shape, pre.dtype)  # h0, h_1 ... h_T
+        hs[0] = h0
         for t in range(len(xs)):
-            a = pre[t] + h @ w_hh.T
-            h = np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0)
-            hs[t] = h
-        ctx.save_for_backward(xs, h0, hs, w_ih, w_hh)
+            a = pre[t] + hs[t] @ w_hh.T
+            hs[t + 1] = np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0)
+        ctx.save_for_backward(xs, hs, w_ih, w_hh)
         ctx.nonlinearity = nonlinearity
-        _record(record, hidden=hs)
-        return hs.swapaxes(0, 1)
+        _record(record, hidden=hs[1:])
+        return hs[1:].swapaxes(0, 1)
 
     @staticmethod
     def backward(ctx, grad):
-        xs, h0, hs, w_ih, w_hh = ctx.saved
+        xs, hs, w_ih, w_hh = ctx.saved
         grad = grad.swapaxes(0, 1)
-        d_pre = np.empty_like(hs)
-        d_h = np.zeros_like(h0)
-        for t in reversed(range(len(hs))):
+        d_pre = np.empty((len(xs),) + hs.shape[1:], hs.dtype)
+        d_h = np.zeros_like(hs[0])
+        for t in reversed(range(len(xs))):
             d_out = grad[t] + d_h
-            slope = 1 - hs[t] ** 2 if ctx.nonlinearity == "tanh" else (hs[t] > 0)
+            h = hs[t + 1]  # h_t (hs[0] is h0)
+            slope = 1 - h ** 2 if ctx.nonlinearity == "tanh" else (h > 0)
             d_pre[t] = d_out * slope
             d_h = d_pre[t] @ w_hh
-        h_prev = np.concatenate([h0[None], hs[:-1]])
         d_w_ih, d_b = _weight_grads(d_pre, xs)
-        d_w_hh, _ = _weight_grads(d_pre, h_prev)
-        d_x = (d_pre @ w_ih).swapaxes(0, 1)
+        d_w_hh, _ = _weight_grads(d_pre, hs[:-1], bias=False)  # inputs h_0 ... h_{T-1}
+        d_x = _input_grad(d_pre, w_ih) if ctx.needs_input_grad[0] else None
         return d_x, d_h, d_w_ih, d_w_hh, d_b, d_b
 
 
@@ -80,38 +104,46 @@ class LSTM(Function):
 
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, record=None):
-        xs = np.ascontiguousarray(x.swapaxes(0, 1))
-        pre = xs @ w_ih.T + (b_ih + b_hh)  # (T, N, 4H): the input part of every step
-        steps, hidden = len(xs), h0.shape[1]
-        gates = np.empty_like(pre)
-        cs = np.empty((steps,) + h0.shape, dtype=pre.dtype)
-        hs = np.empty_like(cs)
-        h, c = h0, c0
+        xs = _time_major(x, np.result_type(x, w_ih))
+        (steps, n, _), hidden, dtype = xs.shape, h0.shape[1], xs.dtype
+        gates = _project(xs, w_ih)  # the input part of every step, (T, N, 4H)
+        bias = b_ih + b_hh  # added per step, to the slice that is in the cache then
+        w_hh_t = np.ascontiguousarray(w_hh.T)  # BLAS is a little faster on a contiguous operand
+        # hs holds h0, h_1 ... h_T and then c_T: the output is a view of it, no copy
+        hs = np.empty((steps + 2, n, hidden), dtype)
+        cs = np.empty((steps + 1, n, hidden), dtype)  # c0, c_1 ... c_T
+        hs[0], cs[0] = h0, c0
+        step = np.empty((n, 4 * hidden), dtype)  # one buffer, reused every step
         for t in range(steps):
-            gates[t], c, h = kernels.lstm_cell_forward(pre[t] + h @ w_hh.T, c)
-            cs[t], hs[t] = c, h
-        ctx.save_for_backward(xs, h0, c0, gates, cs, hs, w_ih, w_hh)
+            np.matmul(hs[t], w_hh_t, out=step)
+            step += gates[t]
+            step += bias
+            # gates[t] (input part, used above) is overwritten by the gate values
+            kernels.lstm_cell_forward_into(step, cs[t], gates[t], cs[t + 1], hs[t + 1])
+        hs[-1] = cs[-1]
+        ctx.save_for_backward(xs, gates, cs, hs, w_ih, w_hh)
         _record(record, input_gate=gates[..., :hidden], forget_gate=gates[..., hidden:2 * hidden],
                 cell_candidate=gates[..., 2 * hidden:3 * hidden],
-                output_gate=gates[..., 3 * hidden:], cell=cs, hidden=hs)
-        return np.concatenate([hs, cs[-1:]]).swapaxes(0, 1)
+                output_gate=gates[..., 3 * hidden:], cell=cs[1:], hidden=hs[1:-1])
+        return hs[1:].swapaxes(0, 1)
 
     @staticmethod
     def backward(ctx, grad):
-        xs, h0, c0, gates, cs, hs, w_ih, w_hh = ctx.saved
-        grad = grad.swapaxes(0, 1)
-        grad_h, d_c = grad[:-1], np.ascontiguousarray(grad[-1])
-        d_pre = np.empty_like(gates)
-        d_h = np.zeros_like(h0)
-        for t in reversed(range(len(xs))):
-            c_prev = cs[t - 1] if t > 0 else c0
-            d_pre[t], d_c = kernels.lstm_cell_backward(gates[t], c_prev, cs[t],
-                                                       np.ascontiguousarray(grad_h[t] + d_h), d_c)
-            d_h = d_pre[t] @ w_hh
-        h_prev = np.concatenate([h0[None], hs[:-1]])
+        xs, gates, cs, hs, w_ih, w_hh = ctx.saved
+        grad = _time_major(grad, grad.dtype)  # (T + 1, N, H): d h_1 ... d h_T, then d c_T
+        steps = len(xs)
+        d_c, d_c_prev = grad[-1].copy(), np.empty_like(grad[-1])
+        d_pre = np.empty(gates.shape, gates.dtype)
+        d_h = np.zeros_like(d_c)  # what h_t gets through the recurrence, from step t + 1
+        for t in reversed(range(steps)):
+            kernels.lstm_cell_backward_into(gates[t], cs[t], cs[t + 1], grad[t], d_h, d_c,
+                                            d_pre[t], d_c_prev)
+            d_c, d_c_prev = d_c_prev, d_c  # two buffers, used in turn
+            np.matmul(d_pre[t], w_hh, out=d_h)
         d_w_ih, d_b = _weight_grads(d_pre, xs)
-        d_w_hh, _ = _weight_grads(d_pre, h_prev)
-        return (d_pre @ w_ih).swapaxes(0, 1), d_h, d_c, d_w_ih, d_w_hh, d_b, d_b
+        d_w_hh, _ = _weight_grads(d_pre, hs[:steps], bias=False)  # inputs h_0 ... h_{T-1}
+        d_x = _input_grad(d_pre, w_ih) if ctx.needs_input_grad[0] else None
+        return d_x, d_h, d_c, d_w_ih, d_w_hh, d_b, d_b
 
 
 class GRU(Function):
@@ -123,35 +155,39 @@ class GRU(Function):
 
     @staticmethod
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, record=None):
-        xs = np.ascontiguousarray(x.swapaxes(0, 1))
-        x_part = xs @ w_ih.T + b_ih  # (T, N, 3H)
-        gates = np.empty_like(x_part)
-        h_parts = np.empty_like(x_part)
-        hs = np.empty((len(xs),) + h0.shape, dtype=x_part.dtype)
-        h = h0
+        xs = _time_major(x, np.result_type(x, w_ih))
+        x_part = _project(xs, w_ih)  # (T, N, 3H)
+        x_part += b_ih
+        w_hh_t = np.ascontiguousarray(w_hh.T)
+        gates = np.empty(x_part.shape, x_part.dtype)
+        h_parts = np.empty(x_part.shape, x_part.dtype)
+        hs = np.empty((len(xs) + 1,) + h0.shape, x_part.dtype)  # h0, h_1 ... h_T
+        hs[0] = h0
         for t in range(len(xs)):
-            h_parts[t] = h @ w_hh.T + b_hh
-            gates[t], h = kernels.gru_cell_forward(x_part[t], h_parts[t], h)
-            hs[t] = h
-        ctx.save_for_backward(xs, h0, gates, h_parts, hs, w_ih, w_hh)
+            np.matmul(hs[t], w_hh_t, out=h_parts[t])
+            h_parts[t] += b_hh
+            gates[t], hs[t + 1] = kernels.gru_cell_forward(x_part[t], h_parts[t], hs[t])
+        ctx.save_for_backward(xs, gates, h_parts, hs, w_ih, w_hh)
         hidden = h0.shape[1]
         _record(record, reset_gate=gates[..., :hidden], update_gate=gates[..., hidden:2 * hidden],
-                candidate=gates[..., 2 * hidden:], hidden=hs)
-        return hs.swapaxes(0, 1)
+                candidate=gates[..., 2 * hidden:], hidden=hs[1:])
+        return hs[1:].swapaxes(0, 1)
 
     @staticmethod
     def backward(ctx, grad):
-        xs, h0, gates, h_parts, hs, w_ih, w_hh = ctx.saved
+        xs, gates, h_parts, hs, w_ih, w_hh = ctx.saved
         grad = grad.swapaxes(0, 1)
-        d_x_part = np.empty_like(gates)
-        d_h_part = np.empty_like(gates)
-        d_h = np.zeros_like(h0)
+        d_x_part = np.empty(gates.shape, gates.dtype)
+        d_h_part = np.empty(gates.shape, gates.dtype)
+        d_h = np.zeros_like(hs[0])
+        grad_h = np.empty_like(d_h)
         for t in reversed(range(len(xs))):
-            h_prev = hs[t - 1] if t > 0 else h0
+            np.add(grad[t], d_h, out=grad_h)  # from the output and from step t + 1
             d_x_part[t], d_h_part[t], direct = kernels.gru_cell_backward(
-                gates[t], h_parts[t], h_prev, np.ascontiguousarray(grad[t] + d_h))
-            d_h = direct + d_h_part[t] @ w_hh
-        h_prev_all = np.concatenate([h0[None], hs[:-1]])
+                gates[t], h_parts[t], hs[t], grad_h)
+            np.matmul(d_h_part[t], w_hh, out=d_h)
+            d_h += direct
         d_w_ih, d_b_ih = _weight_grads(d_x_part, xs)
-        d_w_hh, d_b_hh = _weight_grads(d_h_part, h_prev_all)
-        return (d_x_part @ w_ih).swapaxes(0, 1), d_h, d_w_ih, d_w_hh, d_b_ih, d_b_hh
+        d_w_hh, d_b_hh = _weight_grads(d_h_part, hs[:-1])  # inputs h_0 ... h_{T-1}
+        d_x = _input_grad(d_x_part, w_ih) if ctx.needs_input_grad[0] else None
+        return d_x, d_h, d_w_ih, d_w_hh, d_b_ih, d_b_hh

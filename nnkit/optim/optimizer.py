@@ -32,11 +32,13 @@ def flat(*arrays):
     ``reshape(-1)`` is a view only for a C-contiguous array; for any other
     layout it silently copies, and an update of the copy would be lost.
     """
+    flats = []
     for array in arrays:
         if not array.flags.c_contiguous:
             raise ValueError(f"expected a C-contiguous array. Received strides "
                              f"{array.strides} for shape {array.shape}")
-    return [array.reshape(-1) for array in arrays]
+        flats.append(array.ravel())
+    return flats
 
 
 class Optimizer:

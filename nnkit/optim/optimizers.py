@@ -11,10 +11,15 @@ import numpy as np
 from nnkit.kernels.optim import adagrad_update, adam_update, rmsprop_update, sgd_update
 from nnkit.optim.optimizer import Optimizer, check_number, flat
 
+_UNUSED = {}
+
 
 def _unused(param):
-    # a state array the kernel will not touch this time (no momentum, say)
-    return np.empty(0, dtype=param.dtype)
+    # a state array the kernel will not touch this time (no momentum, say); one per
+    # dtype, made once: the step runs for every parameter of every batch
+    if param.dtype not in _UNUSED:
+        _UNUSED[param.dtype] = np.empty(0, dtype=param.dtype)
+    return _UNUSED[param.dtype]
 
 
 class SGD(Optimizer):
