@@ -75,8 +75,10 @@ def test_approximations_keep_symmetry_range_and_saturate(grid):
 def test_float32_stays_float32_and_matches_the_python_formula():
     x = np.linspace(-9, 9, 1001).astype(np.float32)
     assert _tanh_loop(x).dtype == np.float32
-    np.testing.assert_allclose(_tanh_loop(x), _vectorised(fastmath.tanh_float32, x), rtol=0, atol=2e-7)
-    np.testing.assert_allclose(_sigmoid_loop(x), _vectorised(fastmath.sigmoid_float32, x), rtol=0, atol=2e-7)
+    # the compiled loop fuses multiply-adds (rounded once), Python rounds each step:
+    # a few float32 steps apart, within the error bound against the exact tanh
+    np.testing.assert_allclose(_tanh_loop(x), _vectorised(fastmath.tanh_float32, x), rtol=0, atol=4e-7)
+    np.testing.assert_allclose(_sigmoid_loop(x), _vectorised(fastmath.sigmoid_float32, x), rtol=0, atol=4e-7)
     assert isinstance(fastmath.tanh(np.float32(0.5)), np.float32)
 
 
