@@ -139,6 +139,10 @@ def command_lab(args, extra_args):
     target = "chapters/00_welcome.ipynb"
     if not (ROOT / target).exists():
         target = "chapters"
+    if getattr(os, "geteuid", lambda: 1)() == 0 and "--allow-root" not in extra_args:
+        # containers and cloud VMs often log in as root, and Jupyter refuses to start then
+        say("running as root: passing --allow-root to JupyterLab")
+        extra_args = [*extra_args, "--allow-root"]
     say("opening JupyterLab; stop it with Ctrl+C")
     try:
         return subprocess.call([str(python), "-m", "jupyterlab", target, *extra_args], cwd=ROOT)
