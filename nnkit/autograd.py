@@ -58,15 +58,9 @@ class Context:
         self.saved = arrays
 
 
-def _tensor_class():
-    """``nnkit.tensor.Tensor`` (imported late: tensor.py imports this module first)."""
-    global _Tensor
-    if _Tensor is None:
-        from nnkit.tensor import Tensor as _Tensor
-    return _Tensor
-
-
-_Tensor = None  # set by nnkit/tensor.py once Tensor exists
+# ``nnkit.tensor.Tensor``, set by tensor.py once it is defined (tensor.py imports
+# this module first, so it cannot be imported here)
+_Tensor = None
 
 
 class Function:
@@ -127,7 +121,7 @@ def topological_order(root):
     gradient (the data, the targets) are left out: nothing flows to them.
     Tensors hash by identity, so the set holds them directly.
     """
-    Tensor = _tensor_class()
+    Tensor = _Tensor
     order, visited = [], set()
     stack = [(root, False)]
     while stack:
