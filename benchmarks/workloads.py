@@ -90,7 +90,7 @@ def _nnkit_classes():
     class LSTMClassifier(nn.Module):
         def __init__(self):
             super().__init__()
-            self.lstm = nn.LSTM(64, 128)
+            self.lstm = nn.LSTM(64, 128, batch_first=True)
             self.head = nn.Linear(128, 10)
 
         def forward(self, x):

@@ -10,7 +10,7 @@ and feeds it back in.
 import numpy as np
 
 from nnkit.autograd import no_grad
-from nnkit.nn import Embedding, LayerNorm, Linear, Module, TransformerBlock
+from nnkit.nn import Embedding, LayerNorm, Linear, Module, ModuleList, TransformerBlock
 from nnkit.nn import functional as F
 from nnkit.nn.layers import _positive_int
 from nnkit.random import generator
@@ -76,8 +76,8 @@ class TinyGPT(Module):
         self.position_embedding = Embedding(context_length, d_model)
         for table in (self.token_embedding, self.position_embedding):
             table.weight.data *= 0.02  # GPT-2's small initial embeddings
-        self.blocks = [TransformerBlock(d_model, num_heads, dim_feedforward, dropout, causal=True)
-                       for _ in range(num_layers)]
+        self.blocks = ModuleList(TransformerBlock(d_model, num_heads, dim_feedforward, dropout,
+                                                  causal=True) for _ in range(num_layers))
         self.norm = LayerNorm(d_model)
         self.head = Linear(d_model, vocab_size, bias=False)
         if tie_weights:

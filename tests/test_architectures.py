@@ -7,13 +7,18 @@ from nnkit import nn
 from nnkit.models import CharTokenizer, TinyGPT
 from nnkit.nn import functional as F
 
-torch = pytest.importorskip("torch")
+try:
+    import torch
+except ImportError:  # only the comparisons with PyTorch skip; everything else runs
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="compares with PyTorch, not installed")
 
 
 @pytest.fixture(autouse=True)
 def seeded_torch():
     """Same torch weights on every run: a failure here must be reproducible."""
-    torch.manual_seed(0)
+    if torch is not None:
+        torch.manual_seed(0)
 RNG = np.random.default_rng(0)
 
 
@@ -44,6 +49,7 @@ CONVS = [  # in, out, kernel, stride, padding, dilation, bias, input (H, W)
 ]
 
 
+@needs_torch
 @pytest.mark.parametrize("args", CONVS)
 def test_conv2d_matches_torch(args):
     c, o, k, s, p, d, bias, hw = args
@@ -62,6 +68,7 @@ def test_conv2d_matches_torch(args):
 @pytest.mark.parametrize("kind", ["max", "avg"])
 @pytest.mark.parametrize("kernel,stride,padding", [(2, None, 0), (3, 2, 1), (3, 1, 0),
                                                    ((2, 3), (2, 1), (1, 1))])
+@needs_torch
 def test_pooling_matches_torch(kind, kernel, stride, padding):
     xn, xt = both(RNG.standard_normal((2, 3, 7, 8)).astype(np.float32))
     out_n = getattr(F, f"{kind}_pool2d")(xn, kernel, stride, padding)
@@ -72,6 +79,7 @@ def test_pooling_matches_torch(kind, kernel, stride, padding):
     np.testing.assert_allclose(xn.grad, xt.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
+@needs_torch
 def test_batchnorm2d_matches_torch_in_train_and_eval():
     torch_layer, layer = torch.nn.BatchNorm2d(3), nn.BatchNorm2d(3)
     with torch.no_grad():
@@ -127,14 +135,17 @@ def test_conv_errors_name_the_problem():
 
 # ---------------------------------------------------------------- recurrent
 
+@needs_torch
+@pytest.mark.parametrize("batch_first", [False, True], ids=["time_first", "batch_first"])
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
 @pytest.mark.parametrize("num_layers,bias,steps", [(1, True, 6), (2, False, 3), (1, True, 1)])
-def test_recurrent_layer_matches_torch(kind, num_layers, bias, steps):
+def test_recurrent_layer_matches_torch(kind, num_layers, bias, steps, batch_first):
     torch_layer = getattr(torch.nn, kind)(5, 7, num_layers=num_layers, bias=bias,
-                                          batch_first=True)
-    layer = getattr(nn, kind)(5, 7, num_layers=num_layers, bias=bias)
+                                          batch_first=batch_first)
+    layer = getattr(nn, kind)(5, 7, num_layers=num_layers, bias=bias, batch_first=batch_first)
     load_from_torch(layer, torch_layer)
-    xn, xt = both(RNG.standard_normal((3, steps, 5)).astype(np.float32))
+    shape = (3, steps, 5) if batch_first else (steps, 3, 5)
+    xn, xt = both(RNG.standard_normal(shape).astype(np.float32))
     h0 = RNG.standard_normal((num_layers, 3, 7)).astype(np.float32)
     if kind == "LSTM":
         c0 = RNG.standard_normal((num_layers, 3, 7)).astype(np.float32)
@@ -154,9 +165,11 @@ def test_recurrent_layer_matches_torch(kind, num_layers, bias, steps):
     compare_grads(layer, torch_layer)
 
 
-def test_rnn_relu_and_time_major_match_torch():
-    torch_layer = torch.nn.RNN(4, 6, nonlinearity="relu", batch_first=False)
-    layer = nn.RNN(4, 6, nonlinearity="relu", batch_first=False)
+@needs_torch
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_recurrent_default_layout_is_time_first_as_torch(kind):
+    torch_layer, layer = getattr(torch.nn, kind)(4, 6), getattr(nn, kind)(4, 6)
+    assert layer.batch_first is torch_layer.batch_first is False
     load_from_torch(layer, torch_layer)
     x = RNG.standard_normal((5, 2, 4)).astype(np.float32)  # (time, batch, features)
     out_n, _ = layer(nnkit.tensor(x))
@@ -164,6 +177,23 @@ def test_rnn_relu_and_time_major_match_torch():
     np.testing.assert_allclose(out_n.data, out_t.detach().numpy(), rtol=1e-4, atol=1e-5)
 
 
+def test_recurrent_repr_shows_batch_first_only_when_set():
+    assert repr(nn.LSTM(3, 4)) == "LSTM(3, 4)"
+    assert repr(nn.GRU(3, 4, batch_first=True)) == "GRU(3, 4, batch_first=True)"
+
+
+@needs_torch
+def test_rnn_relu_matches_torch():
+    torch_layer = torch.nn.RNN(4, 6, nonlinearity="relu")
+    layer = nn.RNN(4, 6, nonlinearity="relu")
+    load_from_torch(layer, torch_layer)
+    x = RNG.standard_normal((5, 2, 4)).astype(np.float32)  # (time, batch, features)
+    out_n, _ = layer(nnkit.tensor(x))
+    out_t, _ = torch_layer(torch.tensor(x))
+    np.testing.assert_allclose(out_n.data, out_t.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+@needs_torch
 @pytest.mark.parametrize("kind", ["RNNCell", "LSTMCell", "GRUCell"])
 def test_cells_match_torch(kind):
     torch_cell, cell = getattr(torch.nn, kind)(3, 4), getattr(nn, kind)(3, 4)
@@ -198,7 +228,7 @@ def test_recurrent_gradcheck_float64(kind):
 
 
 def test_gate_recording_has_per_step_gates():
-    layer = nn.LSTM(3, 4, num_layers=2)
+    layer = nn.LSTM(3, 4, num_layers=2, batch_first=True)
     layer.record_gates = True
     layer(nnkit.randn(2, 5, 3))
     assert len(layer.last_gates) == 2
@@ -215,8 +245,16 @@ def test_gate_recording_has_per_step_gates():
 def test_recurrent_errors():
     with pytest.raises(ValueError, match=r"expected input \(batch, time, features\) with 3 "
                                          r"features. Received shape \(2, 5, 4\)"):
-        nn.GRU(3, 4)(nnkit.zeros(2, 5, 4))
-    with pytest.raises(ValueError, match=r"initial state of shape \(1, 2, 4\)"):
+        nn.GRU(3, 4, batch_first=True)(nnkit.zeros(2, 5, 4))
+    with pytest.raises(ValueError, match=r"expected input \(time, batch, features\); pass "
+                                         r"batch_first=True .* Received shape \(2, 5\)"):
+        nn.GRU(3, 4)(nnkit.zeros(2, 5))
+    with pytest.raises(TypeError, match=r"LSTM: expected a Tensor \(or a NumPy array\) as "
+                                        r"input. Received a Python list"):
+        nn.LSTM(3, 4)([[1.0, 2.0, 3.0]])
+    with pytest.raises(TypeError, match=r"initial state as a tuple \(h0, c0\). Received Tensor"):
+        nn.LSTM(3, 4)(nnkit.zeros(5, 2, 3), nnkit.zeros(1, 2, 4))
+    with pytest.raises(ValueError, match=r"initial state of shape \(1, 5, 4\)"):
         nn.RNN(3, 4)(nnkit.zeros(2, 5, 3), nnkit.zeros(2, 4))
     with pytest.raises(ValueError, match="nonlinearity='sigmoid'"):
         nn.RNN(3, 4, nonlinearity="sigmoid")
@@ -234,6 +272,7 @@ MASKS = {
 }
 
 
+@needs_torch
 @pytest.mark.parametrize("masks", MASKS.values(), ids=list(MASKS))
 def test_multihead_attention_matches_torch(masks):
     torch_layer = torch.nn.MultiheadAttention(8, 2, batch_first=True)
@@ -256,6 +295,7 @@ def test_multihead_attention_matches_torch(masks):
     compare_grads(layer, torch_layer)
 
 
+@needs_torch
 def test_transformer_block_matches_torch_encoder_layer():
     torch_block = torch.nn.TransformerEncoderLayer(16, 4, 32, 0.0, activation="gelu",
                                                    batch_first=True, norm_first=True)
@@ -352,6 +392,7 @@ def test_tiny_gpt_shapes_tying_generation_and_torch_transfer():
         model.generate([1], 3, temperature=0)
 
 
+@needs_torch
 def test_tiny_gpt_block_weights_run_in_torch():
     nnkit.manual_seed(1)
     model = TinyGPT(vocab_size=7, context_length=6, d_model=8, num_heads=2, num_layers=1)

@@ -495,7 +495,7 @@ def test_lstm_graphs_alive_at_once_keep_their_own_arrays():
     import nnkit
     from nnkit import nn
     nnkit.manual_seed(0)
-    layer = nn.LSTM(3, 64)
+    layer = nn.LSTM(3, 64, batch_first=True)
     rng = np.random.default_rng(7)
     x1, x2 = (nnkit.tensor(rng.standard_normal((8, 40, 3)).astype(np.float32)) for _ in range(2))
 

@@ -53,7 +53,7 @@ def test_cnn_beats_mlp_on_mnist_with_the_same_data_and_budget():
 class Forecaster(nn.Module):
     def __init__(self, hidden_size=32):
         super().__init__()
-        self.lstm = nn.LSTM(1, hidden_size)
+        self.lstm = nn.LSTM(1, hidden_size, batch_first=True)
         self.head = nn.Linear(hidden_size, 1)
 
     def forward(self, x):

@@ -18,7 +18,7 @@ class CharModel(nn.Module):
     def __init__(self, kind, hidden=6):
         super().__init__()
         self.embedding = nn.Embedding(len(ALPHABET), 4)
-        self.rnn = kind(4, hidden)
+        self.rnn = kind(4, hidden, batch_first=True)
         self.head = nn.Linear(hidden, len(ALPHABET))
 
     def forward(self, ids, state=None):

@@ -10,7 +10,8 @@ from nnkit.nn.attention import (
                            scaled_dot_product_attention,
 )
 from nnkit.nn.conv import AvgPool2d, Conv2d, Dropout2d, MaxPool2d
-from nnkit.nn.layers import Dropout, Embedding, Flatten, Identity, Linear, Sequential
+from nnkit.nn.container import ModuleDict, ModuleList, Sequential
+from nnkit.nn.layers import Dropout, Embedding, Flatten, Identity, Linear
 from nnkit.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from nnkit.nn.module import Module, Parameter
 from nnkit.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
@@ -44,6 +45,8 @@ __all__ = [
                            "MSELoss",
                            "MaxPool2d",
                            "Module",
+                           "ModuleDict",
+                           "ModuleList",
                            "MultiheadAttention",
                            "NLLLoss",
                            "Parameter",

@@ -1,4 +1,4 @@
-"""The basic layers: Linear, Sequential, Flatten, Dropout, Embedding (chapter 03)."""
+"""The basic layers: Linear, Flatten, Dropout, Embedding (chapter 03)."""
 import math
 
 import numpy as np
@@ -56,40 +56,6 @@ class Linear(Module):
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
-
-
-class Sequential(Module):
-    """Modules applied one after another; children are named "0", "1", ... as in PyTorch."""
-
-    def __init__(self, *modules):
-        super().__init__()
-        for i, module in enumerate(modules):
-            if not isinstance(module, Module):
-                raise TypeError(f"Sequential: expected Modules. Received {type(module).__name__}"
-                                f" at position {i}")
-        self.layers = list(modules)
-
-    def named_children(self):
-        for i, module in enumerate(self.layers):
-            yield str(i), module
-
-    def forward(self, x):
-        for module in self.layers:
-            x = module(x)
-        return x
-
-    def __getitem__(self, index):
-        return Sequential(*self.layers[index]) if isinstance(index, slice) else self.layers[index]
-
-    def __len__(self):
-        return len(self.layers)
-
-    def __iter__(self):
-        return iter(self.layers)
-
-    def append(self, module):
-        self.layers.append(module)
-        return self
 
 
 class Identity(Module):

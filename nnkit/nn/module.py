@@ -1,11 +1,18 @@
 """``Module`` and ``Parameter``: how layers hold their weights (chapter 03).
 
 A Module is a plain Python object. Its parameters are found by walking its
-attributes: a :class:`Parameter`, a sub-Module, or a list/tuple/dict of
-Modules. Names are the attribute paths (``"0.weight"``, ``"encoder.bias"``),
-the same as PyTorch's, so a state dict moves between the two frameworks.
+attributes: a :class:`Parameter` or a sub-Module. Names are the attribute
+paths (``"0.weight"``, ``"encoder.bias"``), the same as PyTorch's, so a state
+dict moves between the two frameworks.
+
+As in PyTorch, a plain list, tuple or dict of Modules is *not* walked: its
+parameters would be missing from ``parameters()`` and ``state_dict()``. Use
+:class:`~nnkit.nn.ModuleList` or :class:`~nnkit.nn.ModuleDict`; assigning a
+plain container of Modules warns.
 """
+import warnings
 from collections import OrderedDict
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -41,38 +48,98 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *inputs, **options):
-        return self.forward(*inputs, **options)
+        try:
+            return self.forward(*inputs, **options)
+        except (AttributeError, TypeError) as error:
+            # a None or a Python list deep inside a layer fails with a NumPy or attribute
+            # error; name the real cause, at the outermost model called with it
+            if not inputs or not (inputs[0] is None or isinstance(inputs[0], (list, tuple))):
+                raise
+            received = "None" if inputs[0] is None else f"a Python {type(inputs[0]).__name__}"
+            raise TypeError(
+                f"{type(self).__name__}: expected a Tensor (or a NumPy array) as input. "
+                f"Received {received}. Wrap data with nnkit.tensor(...); if the value comes "
+                f"from a function, check that it returns something") from error
+
+    def __setattr__(self, name, value):
+        if isinstance(value, (list, tuple, dict)) and _holds_modules(value):
+            container = "nn.ModuleDict" if isinstance(value, dict) else "nn.ModuleList"
+            warnings.warn(
+                f"{type(self).__name__}.{name}: a plain {type(value).__name__} of Modules is "
+                f"not registered (as in PyTorch): parameters(), state_dict(), train()/eval() "
+                f"and the optimizer will not see the Modules inside. Expected {container}"
+                f"(...). Received a {type(value).__name__}", UserWarning, stacklevel=2)
+        object.__setattr__(self, name, value)
 
     def register_buffer(self, name, array):
         """Keep `array` (e.g. BatchNorm's running mean) in ``state_dict`` under `name`."""
         self._buffers[name] = np.asarray(array)
 
+    def add_module(self, name, module):
+        """Register `module` as the child `name` (the same as ``setattr(self, name, module)``)."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.add_module: expected a Module. Received "
+                            f"{type(module).__name__} for {name!r}")
+        setattr(self, str(name), module)
+
     # ------------------------------------------------------------ walking
 
     def named_children(self):
-        """Direct sub-modules, by attribute name (lists and dicts get ``.0``, ``.key``)."""
+        """Direct sub-modules, by attribute name, in the order they were set."""
         for name, value in vars(self).items():
             if isinstance(value, Module):
                 yield name, value
-            elif isinstance(value, (list, tuple)):
-                for i, item in enumerate(value):
-                    if isinstance(item, Module):
-                        yield f"{name}.{i}", item
-            elif isinstance(value, dict) and name != "_buffers":
-                for key, item in value.items():
-                    if isinstance(item, Module):
-                        yield f"{name}.{key}", item
 
     def children(self):
-        return [module for _, module in self.named_children()]
+        """Direct sub-modules (an iterator, as in PyTorch)."""
+        return (module for _, module in self.named_children())
 
-    def named_modules(self, prefix=""):
-        yield prefix, self
-        for name, child in self.named_children():
-            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+    def named_modules(self, prefix="", remove_duplicate=True):
+        """(name, module) for this module ("") and every sub-module, depth first.
+
+        A module reached by two paths is listed once, unless ``remove_duplicate=False``.
+        """
+        seen = set()
+
+        def walk(module, name):
+            if remove_duplicate and id(module) in seen:
+                return
+            seen.add(id(module))
+            yield name, module
+            for child_name, child in module.named_children():
+                yield from walk(child, f"{name}.{child_name}" if name else child_name)
+        yield from walk(self, prefix)
 
     def modules(self):
-        return [module for _, module in self.named_modules()]
+        """This module and every sub-module (an iterator, as in PyTorch)."""
+        return (module for _, module in self.named_modules())
+
+    def named_buffers(self, prefix=""):
+        """(name, array) of every buffer (e.g. ``"0.running_mean"``), as in ``state_dict``."""
+        for module_name, module in self.named_modules(prefix):
+            for name, buffer in module._buffers.items():
+                yield (f"{module_name}.{name}" if module_name else name), buffer
+
+    def buffers(self):
+        return (buffer for _, buffer in self.named_buffers())
+
+    def apply(self, fn):
+        """Call ``fn(module)`` on every sub-module, then on this one; return self.
+
+        The usual use is custom initialisation::
+
+            def init_weights(m):
+                if isinstance(m, nn.Linear):
+                    nn.init.zeros_(m.bias)
+            model.apply(init_weights)
+        """
+        if not callable(fn):
+            raise TypeError(f"{type(self).__name__}.apply: expected a function of one module. "
+                            f"Received {type(fn).__name__}")
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     def _own_parameters(self):
         return [(name, value) for name, value in vars(self).items() if isinstance(value, Parameter)]
@@ -87,6 +154,7 @@ class Module:
                     yield (f"{module_name}.{name}" if module_name else name), param
 
     def parameters(self):
+        """Every Parameter, for the optimizer: ``optim.SGD(model.parameters(), lr=0.1)``."""
         return [param for _, param in self.named_parameters()]
 
     def num_parameters(self):
@@ -98,7 +166,7 @@ class Module:
     def state_dict(self):
         """Every parameter and buffer by name, as NumPy arrays (copies)."""
         state = OrderedDict()
-        for module_name, module in self.named_modules():
+        for module_name, module in self.named_modules(remove_duplicate=False):
             prefix = f"{module_name}." if module_name else ""
             for name, param in module._own_parameters():
                 state[prefix + name] = param.data.copy()
@@ -111,6 +179,10 @@ class Module:
 
         With ``strict`` every key must match; shapes must always match.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict: expected a dict of arrays by name, as "
+                            f"state_dict() or nnkit.load(path) returns. Received "
+                            f"{type(state_dict).__name__}")
         own = self._state_targets()
         given = {k: np.asarray(v.data if isinstance(v, Tensor) else v) for k, v in state_dict.items()}
         missing = [k for k in own if k not in given]
@@ -131,7 +203,7 @@ class Module:
 
     def _state_targets(self):
         targets = OrderedDict()
-        for module_name, module in self.named_modules():
+        for module_name, module in self.named_modules(remove_duplicate=False):
             prefix = f"{module_name}." if module_name else ""
             for name in [n for n, _ in module._own_parameters()] + list(module._buffers):
                 targets[prefix + name] = (module, name)
@@ -167,3 +239,8 @@ class Module:
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + "\n)"
+
+
+def _holds_modules(container):
+    items = container.values() if isinstance(container, dict) else container
+    return any(isinstance(item, Module) for item in items)

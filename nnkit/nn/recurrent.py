@@ -2,9 +2,10 @@ r"""Recurrent layers (chapter 11): RNN, LSTM, GRU and their single-step cells.
 
 Arguments, parameter names (``weight_ih_l0``, ``weight_hh_l0``,
 ``bias_ih_l0``, ``bias_hh_l0``), gate order and initialisation (uniform in
-$\pm 1/\sqrt{H}$) are PyTorch's, so state dicts move between the two. One
-difference: ``batch_first=True`` is the default here, inputs are
-(batch, time, features).
+$\pm 1/\sqrt{H}$) are PyTorch's, so state dicts move between the two. As in PyTorch, inputs are
+time first, (time, batch, features), unless ``batch_first=True`` makes them
+(batch, time, features); the states h0/h_n are (num_layers, batch, hidden)
+either way.
 
 Set ``layer.record_gates = True`` and after each forward pass
 ``layer.last_gates`` holds, per layer, the gate activations and states of
@@ -26,7 +27,7 @@ _GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
 
 
 class _Recurrent(Module):
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True,
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0):
         super().__init__()
         name = type(self).__name__
@@ -57,12 +58,22 @@ class _Recurrent(Module):
         rows = w_ih.shape[0]
         return w_ih, w_hh, Tensor(np.zeros(rows, w_ih.dtype)), Tensor(np.zeros(rows, w_ih.dtype))
 
-    def _check(self, x, state):
+    def _check_input(self, x):
         name = type(self).__name__
+        if not isinstance(x, Tensor):
+            if not isinstance(x, np.ndarray):
+                raise TypeError(f"{name}: expected the input sequence as a Tensor. Received "
+                                f"{type(x).__name__}")
+            x = Tensor(x)
         if x.ndim != 3 or x.shape[2] != self.input_size:
-            order = "(batch, time, features)" if self.batch_first else "(time, batch, features)"
+            order = "(batch, time, features)" if self.batch_first else \
+                "(time, batch, features); pass batch_first=True for (batch, time, features)"
             raise ValueError(f"{name}: expected input {order} with {self.input_size} features. "
                              f"Received shape {tuple(x.shape)}")
+        return x
+
+    def _check_state(self, x, state):
+        name = type(self).__name__
         expected = (self.num_layers, x.shape[0], self.hidden_size)
         for s in state:
             if s is not None and tuple(s.shape) != expected:
@@ -70,11 +81,11 @@ class _Recurrent(Module):
                                  f"(num_layers, batch, hidden_size). Received {tuple(s.shape)}")
 
     def forward(self, x, state=None):
-        x = x if isinstance(x, Tensor) else Tensor(x)
-        if not self.batch_first:
+        x = self._check_input(x)
+        if not self.batch_first:  # the ops take (batch, time, features)
             x = x.transpose(1, 0, 2)
         states = self._split_state(state, x)
-        self._check(x, [s for s in states if s is not None])
+        self._check_state(x, [s for s in states if s is not None])
         finals, self.last_gates = [], [] if self.record_gates else None
         for layer in range(self.num_layers):
             if layer > 0:
@@ -103,20 +114,45 @@ class _Recurrent(Module):
             text += f", num_layers={self.num_layers}"
         if self.dropout:
             text += f", dropout={self.dropout}"
+        if self.batch_first:
+            text += ", batch_first=True"
         return text + ("" if self.bias else ", bias=False")
+
+
+_SHAPES = """
+    Args:
+        input_size: features per step. hidden_size: size of the hidden state h.
+        num_layers: stacked layers, each reading the previous one's outputs.
+        bias: learn ``bias_ih_l*`` and ``bias_hh_l*``.
+        batch_first: inputs and outputs are (N, T, features) instead of
+            PyTorch's default (T, N, features).
+        dropout: applied to the outputs of every layer but the last, in training.
+
+    Shape:
+        input (T, N, input_size), or (N, T, input_size) with ``batch_first=True``;
+        output the same with hidden_size features; h0 and h_n (num_layers, N, hidden_size).
+
+"""
 
 
 class RNN(_Recurrent):
     r"""Elman RNN: $h_t = \tanh(x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh})$.
 
-    Returns ``(output, h_n)``: output (N, T, H) holds $h_t$ of the last layer
-    for every step; h_n (num_layers, N, H) the last step of every layer.
+    Returns ``(output, h_n)``: output holds $h_t$ of the last layer for every
+    step; h_n the last step of every layer. ``nonlinearity`` is "tanh" or "relu".
+    {shapes}
+    Example::
+
+        >>> rnn = nn.RNN(3, 8)
+        >>> output, h_n = rnn(nnkit.zeros(5, 2, 3))   # 5 steps, batch of 2
+        >>> output.shape, h_n.shape
+        ((5, 2, 8), (1, 2, 8))
     """
 
     _kind = "RNN"
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=True, dropout=0.0):
+                 batch_first=False, dropout=0.0):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: expected nonlinearity 'tanh' or 'relu'. Received "
                              f"nonlinearity={nonlinearity!r}")
@@ -131,7 +167,15 @@ class RNN(_Recurrent):
 
 
 class GRU(_Recurrent):
-    """Gated recurrent unit, gates (r, z, n). Returns ``(output, h_n)`` as :class:`RNN`."""
+    """Gated recurrent unit, gates (r, z, n). Returns ``(output, h_n)`` as :class:`RNN`.
+    {shapes}
+    Example::
+
+        >>> gru = nn.GRU(3, 8, batch_first=True)
+        >>> output, h_n = gru(nnkit.zeros(2, 5, 3))   # batch of 2, 5 steps
+        >>> output.shape, h_n.shape
+        ((2, 5, 8), (1, 2, 8))
+    """
 
     _kind = "GRU"
 
@@ -144,12 +188,23 @@ class GRU(_Recurrent):
 class LSTM(_Recurrent):
     """Long short-term memory, gates (i, f, g, o).
 
-    ``forward(x, (h0, c0))`` returns ``(output, (h_n, c_n))`` as PyTorch.
+    ``forward(x, (h0, c0))`` returns ``(output, (h_n, c_n))`` as PyTorch;
+    c0 and c_n have the shape of h0.
+    {shapes}
+    Example::
+
+        >>> lstm = nn.LSTM(3, 8)
+        >>> output, (h_n, c_n) = lstm(nnkit.zeros(5, 2, 3))   # 5 steps, batch of 2
+        >>> output.shape, c_n.shape
+        ((5, 2, 8), (1, 2, 8))
     """
 
     _kind = "LSTM"
 
     def _split_state(self, state, x):
+        if state is not None and not (isinstance(state, (tuple, list)) and len(state) == 2):
+            raise TypeError(f"LSTM: expected the initial state as a tuple (h0, c0). Received "
+                            f"{type(state).__name__}")
         return [None, None] if state is None else list(state)
 
     def _run_layer(self, layer, x, state, record):
@@ -162,6 +217,10 @@ class LSTM(_Recurrent):
         return stack([h for h, _ in finals]), stack([c for _, c in finals])
 
 
+for _layer in (RNN, GRU, LSTM):  # one copy of the shared Args/Shape text
+    _layer.__doc__ = _layer.__doc__.replace("    {shapes}\n", _SHAPES)
+
+
 # ---------------------------------------------------------------- single steps
 
 class _Cell(Module):
@@ -169,7 +228,7 @@ class _Cell(Module):
 
     def __init__(self, input_size, hidden_size, bias=True):
         super().__init__()
-        layer = self._layer_class(input_size, hidden_size, bias=bias)
+        layer = self._layer_class(input_size, hidden_size, bias=bias, batch_first=True)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
             if hasattr(layer, f"{name}_l0"):
