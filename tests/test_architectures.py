@@ -319,8 +319,10 @@ def test_attention_gradcheck_float64_with_mask():
     rng = np.random.default_rng(4)
     q, k, v = (rng.standard_normal((2, 3, 4)) for _ in range(3))
     mask = np.where(nn.causal_mask(3), -np.inf, 0.0)
-    assert nnkit.gradcheck(lambda q, k, v: nn.scaled_dot_product_attention(q, k, v, mask)[0],
+    assert nnkit.gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, mask),
                            q, k, v)
+    assert nnkit.gradcheck(lambda q, k, v: F.scaled_dot_product_attention(
+        q, k, v, is_causal=True, scale=0.3), q, k, v)
 
 
 def test_causal_attention_ignores_the_future():

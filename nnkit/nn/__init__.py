@@ -7,7 +7,6 @@ from nnkit.nn.attention import (
                            SinusoidalPositionalEncoding,
                            TransformerBlock,
                            causal_mask,
-                           scaled_dot_product_attention,
 )
 from nnkit.nn.conv import AvgPool2d, Conv2d, Dropout2d, MaxPool2d
 from nnkit.nn.container import ModuleDict, ModuleList, Sequential
@@ -61,6 +60,5 @@ __all__ = [
                            "causal_mask",
                            "functional",
                            "init",
-                           "scaled_dot_product_attention",
                            "utils",
 ]

@@ -28,32 +28,39 @@ def causal_mask(size):
     return np.triu(np.ones((size, size), dtype=bool), k=1)
 
 
+def _mask_as_bias(mask, name, shape, dtype):
+    """A PyTorch MultiheadAttention mask as an additive array: booleans are True where a
+    query may NOT look (-inf there, 0 elsewhere); float masks are added as they are."""
+    mask = np.asarray(getattr(mask, "data", mask))
+    if mask.shape != shape:
+        raise ValueError(f"MultiheadAttention: expected {name} of shape {shape}. "
+                         f"Received {mask.shape}")
+    if mask.dtype == bool:
+        return np.where(mask, -np.inf, 0.0)
+    if mask.dtype.kind != "f":
+        raise TypeError(f"MultiheadAttention: expected a boolean {name} (True = may not look) "
+                        f"or a float one (added to the scores). Received dtype {mask.dtype}")
+    return mask
+
+
 def _additive_mask(attn_mask, key_padding_mask, batch, target_len, source_len, dtype):
-    """Both masks as one array of 0 and -inf, shaped to broadcast over (N, heads, L, S)."""
+    """Both masks as one additive array, shaped to broadcast over (N, heads, L, S)."""
     bias = np.zeros((1, 1, target_len, source_len), dtype=dtype)
     if attn_mask is not None:
-        attn_mask = np.asarray(getattr(attn_mask, "data", attn_mask))
-        if attn_mask.shape != (target_len, source_len):
-            raise ValueError(f"MultiheadAttention: expected attn_mask of shape ({target_len}, "
-                             f"{source_len}). Received {attn_mask.shape}")
-        bias = bias + (np.where(attn_mask, -np.inf, 0) if attn_mask.dtype == bool else attn_mask)
+        bias = bias + _mask_as_bias(attn_mask, "attn_mask", (target_len, source_len), dtype)
     if key_padding_mask is not None:
-        padding = np.asarray(getattr(key_padding_mask, "data", key_padding_mask), dtype=bool)
-        if padding.shape != (batch, source_len):
-            raise ValueError(f"MultiheadAttention: expected key_padding_mask of shape ({batch}, "
-                             f"{source_len}), True where a key is padding. Received "
-                             f"{padding.shape}")
-        bias = bias + np.where(padding, -np.inf, 0)[:, None, None, :]
+        padding = _mask_as_bias(key_padding_mask, "key_padding_mask", (batch, source_len), dtype)
+        bias = bias + padding[:, None, None, :]
     return bias.astype(dtype)
 
 
-def scaled_dot_product_attention(q, k, v, mask=None, dropout=0.0, training=False):
-    """q (..., L, d), k and v (..., S, d) -> (output (..., L, d), weights (..., L, S))."""
+def _attention_with_weights(q, k, v, bias=None, dropout_p=0.0):
+    """q (..., L, d), k and v (..., S, d), additive ``bias`` -> (output, weights (..., L, S))."""
     scores = q @ k.transpose(-1, -2) * (1.0 / math.sqrt(q.shape[-1]))
-    if mask is not None:
-        scores = scores + Tensor(mask, dtype=scores.dtype)
+    if bias is not None:
+        scores = scores + Tensor(bias, dtype=scores.dtype)
     weights = F.softmax(scores, dim=-1)
-    return F.dropout(weights, dropout, training) @ v, weights
+    return F.dropout(weights, dropout_p) @ v, weights
 
 
 class MultiheadAttention(Module):
@@ -70,9 +77,14 @@ class MultiheadAttention(Module):
     call in ``last_attention`` (for the heatmap widget).
 
     With ``need_weights=False`` (as TransformerBlock calls it) the attention is
-    one fused node, ``nnkit.ops.Attention``; otherwise it runs
-    :func:`scaled_dot_product_attention` step by step, so that the weights it
-    returns carry gradients.
+    one fused node, ``nnkit.ops.Attention``; otherwise it runs the attention
+    step by step, so that the weights it returns carry gradients.
+
+    Masks follow PyTorch's MultiheadAttention: a boolean ``attn_mask`` (L, S)
+    or ``key_padding_mask`` (N, S) is True where a query may **not** look (for
+    example :func:`causal_mask`); a float mask is added to the scores. Note
+    that ``F.scaled_dot_product_attention`` reads a boolean mask the other way
+    round (True = may look), as PyTorch's does.
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, batch_first=True):
@@ -120,7 +132,8 @@ class MultiheadAttention(Module):
             return self._fused_attention(query, key, value, mask), None
         q, k, v = (self._split_heads(self._project(x, part))
                    for part, x in enumerate((query, key, value)))
-        out, weights = scaled_dot_product_attention(q, k, v, mask, self.dropout, self.training)
+        out, weights = _attention_with_weights(q, k, v, mask,
+                                               self.dropout if self.training else 0.0)
         if self.record_attention:
             self.last_attention = weights.data.copy()
         out = out.transpose(0, 2, 1, 3).reshape(n, target_len, self.embed_dim)

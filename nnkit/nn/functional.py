@@ -175,7 +175,7 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
                          "binary_cross_entropy_with_logits")
 
 
-def _class_indices(target, num_samples, num_classes, name):
+def _class_indices(target, num_samples, num_classes, name, ignore_index=None):
     target = np.asarray(target.data if isinstance(target, Tensor) else target)
     if target.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected integer class indices as target. Received dtype "
@@ -186,43 +186,200 @@ def _class_indices(target, num_samples, num_classes, name):
     # the ufuncs' reduce directly: .min() and .max() add a Python wrapper each (this runs every step)
     if target.size and (np.minimum.reduce(target) < 0
                         or np.maximum.reduce(target) >= num_classes):
-        bad = np.flatnonzero((target < 0) | (target >= num_classes))
-        raise IndexError(f"{name}: target values must be class indices in [0, {num_classes - 1}]."
-                         f" Received {target[bad[0]]} at position {bad[0]}")
+        outside = (target < 0) | (target >= num_classes)
+        bad = np.flatnonzero(outside & (target != ignore_index) if ignore_index is not None
+                             else outside)
+        if bad.size:
+            raise IndexError(f"{name}: target values must be class indices in "
+                             f"[0, {num_classes - 1}]. Received {target[bad[0]]} at position "
+                             f"{bad[0]}")
     return target.astype(np.int64, copy=False)
 
 
-def cross_entropy(input, target, reduction="mean", label_smoothing=0.0):
+def _check_logits(input, target, name):
+    """Catch the two usual slips early: arguments swapped, and an empty batch."""
+    if input.dtype.kind != "f":
+        raise TypeError(f"{name}: expected float logits (N, C) as the first argument. Received "
+                        f"dtype {input.dtype}, shape {input.shape}. The call is "
+                        f"{name}(input, target): are the two swapped?")
+    if input.ndim >= 1 and input.shape[0] == 0:
+        raise ValueError(f"{name}: expected a batch with at least one sample. Received an empty "
+                         f"batch, input shape {input.shape}: check the slicing or the DataLoader")
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0):
     r"""Softmax + negative log-likelihood from logits, fused and stable (chapter 04).
 
     Args:
-        input: logits, shape (N, C) (or (C,) for one sample).
-        target: class indices, shape (N,) (or a scalar), integers in [0, C).
+        input: logits (N, C), (C,) for one sample, or (N, C, d1, ...) for a class
+            score at every position (e.g. (N, C, T)).
+        target: class indices (N,) (or (N, d1, ...)), integers in [0, C); or
+            class probabilities with the input's shape (each row sums to 1).
+        weight: (C,) rescales each class's loss; ``"mean"`` then divides by the
+            summed weights of the targets, as PyTorch.
+        ignore_index: targets equal to it add nothing and are not counted.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (one loss per target).
         label_smoothing: $\varepsilon$; the target becomes
             $(1-\varepsilon)\,\mathrm{onehot} + \varepsilon / C$.
+
+    Example::
+
+        >>> logits = nnkit.randn(4, 10, 7)        # 4 sequences, 10 classes, 7 steps
+        >>> F.cross_entropy(logits, np.zeros((4, 7), np.int64)).shape
+        ()
     """
+    if isinstance(weight, str):  # the pre-PyTorch-order call cross_entropy(x, y, "sum")
+        raise TypeError(f"cross_entropy: expected weight as an array of C class weights. "
+                        f"Received {weight!r}; pass reduction={weight!r} by name")
     input = _tensor(input)
-    if input.ndim == 1:  # a single sample
-        input, target = input.reshape(1, -1), np.reshape(getattr(target, "data", target), (1,))
-    if input.ndim != 2:
-        raise ValueError(f"cross_entropy: expected logits of shape (N, C). Received shape "
-                         f"{input.shape}; reshape (N, T, C) to (N*T, C) first")
+    _check_logits(input, target, "cross_entropy")
     if not 0 <= label_smoothing < 1:
         raise ValueError("cross_entropy: expected 0 <= label_smoothing < 1. Received "
                          f"label_smoothing={label_smoothing}")
     check_reduction(reduction, "cross_entropy")
-    target = _class_indices(target, input.shape[0], input.shape[1], "cross_entropy")
-    loss = ops.CrossEntropy.apply(input, target, smoothing=float(label_smoothing),
-                                  reduction=reduction)
-    return _check_finite(loss, "cross_entropy")
+    target_data = np.asarray(getattr(target, "data", target))
+    if input.ndim == 1:  # a single sample
+        soft = target_data.dtype.kind == "f" and target_data.shape == input.shape
+        input = input.reshape(1, -1)
+        target_data = target_data.reshape(1, -1) if soft else target_data.reshape(1)
+    if target_data.dtype.kind == "f" and target_data.shape == input.shape:
+        return _soft_cross_entropy(input, target_data, weight, reduction, label_smoothing)
+    if input.ndim > 2:  # (N, C, d1, ...) -> (N d1 ..., C): one row per position
+        spatial = (input.shape[0],) + input.shape[2:]
+        if target_data.shape != spatial:
+            raise ValueError(f"cross_entropy: expected target of shape {spatial} for logits "
+                             f"{input.shape} (N, C, d1, ...). Received shape "
+                             f"{target_data.shape}")
+        axes = (0,) + tuple(range(2, input.ndim)) + (1,)
+        loss = cross_entropy(input.transpose(*axes).reshape(-1, input.shape[1]),
+                             target_data.reshape(-1), weight, ignore_index, reduction,
+                             label_smoothing)
+        return loss.reshape(spatial) if reduction == "none" else loss
+    target_data = _class_indices(target_data, input.shape[0], input.shape[1], "cross_entropy",
+                                 ignore_index)
+    if weight is None and not (target_data == ignore_index).any():  # the fused fast path
+        loss = ops.CrossEntropy.apply(input, target_data, smoothing=float(label_smoothing),
+                                      reduction=reduction)
+        return _check_finite(loss, "cross_entropy")
+    return _weighted_cross_entropy(input, target_data, weight, ignore_index, reduction,
+                                   label_smoothing)
+
+
+def _class_weights(weight, num_classes, dtype):
+    if weight is None:
+        return np.ones(num_classes, dtype)
+    weight = np.asarray(getattr(weight, "data", weight), dtype=dtype)
+    if weight.shape != (num_classes,):
+        raise ValueError(f"cross_entropy: expected weight of shape ({num_classes},), one per "
+                         f"class. Received shape {weight.shape}")
+    return weight
+
+
+def _weighted_cross_entropy(input, target, weight, ignore_index, reduction, smoothing):
+    r"""PyTorch's formula with class weights $w$ and ignored targets (weight 0):
+    loss$_i = -w_{y_i} \log p_{i y_i}$; the mean divides by $\sum_i w_{y_i}$."""
+    num_classes = input.shape[1]
+    weight = _class_weights(weight, num_classes, input.dtype)
+    keep = target != ignore_index
+    safe = np.where(keep, target, 0)
+    row_weight = weight[safe] * keep
+    log_probs = log_softmax(input, dim=1)
+    loss = -log_probs[np.arange(len(safe)), safe] * Tensor(row_weight, dtype=input.dtype)
+    if smoothing:  # the spread part: -sum_c w_c log p_ic / C, over kept rows
+        spread = -(log_probs * Tensor(weight, dtype=input.dtype)).sum(axis=1) \
+            * Tensor(keep.astype(input.dtype), dtype=input.dtype)
+        loss = (1 - smoothing) * loss + (smoothing / num_classes) * spread
+    if reduction == "none":
+        return _check_finite(loss, "cross_entropy")
+    if reduction == "sum":
+        return _check_finite(loss.sum(), "cross_entropy")
+    total = row_weight.sum()
+    if total == 0:
+        raise ValueError(f"cross_entropy: nothing to average: every target equals "
+                         f"ignore_index={ignore_index} (or has weight 0). Expected at least one "
+                         f"counted target")
+    return _check_finite(loss.sum() / float(total), "cross_entropy")
+
+
+def _soft_cross_entropy(input, target, weight, reduction, smoothing):
+    """Targets as class probabilities (PyTorch accepts them): -sum_c w_c t_ic log p_ic."""
+    rows = target.sum(axis=1)
+    if target.min() < 0 or target.max() > 1 or not np.allclose(rows, 1, atol=1e-3):
+        raise ValueError(f"cross_entropy: a float target of the input's shape {input.shape} is "
+                         f"read as class probabilities, expected in [0, 1] with rows summing "
+                         f"to 1. Received values in [{target.min():.3g}, {target.max():.3g}]: "
+                         f"are input and target swapped? For class indices pass integers")
+    num_classes = input.shape[1]
+    target = (1 - smoothing) * target + smoothing / num_classes
+    weight = _class_weights(weight, num_classes, input.dtype)
+    picked = Tensor((target * weight).astype(input.dtype), dtype=input.dtype)
+    axes = (1,) + tuple(range(2, input.ndim))
+    loss = -(log_softmax(input, dim=1) * picked).sum(axis=axes)
+    if reduction == "mean":  # over samples, not weights: PyTorch's rule for probabilities
+        return _check_finite(loss.sum() / loss.size, "cross_entropy")
+    return _check_finite(_reduce(loss, reduction, "cross_entropy"), "cross_entropy")
 
 
 def nll_loss(input, target, reduction="mean"):
     """Negative log-likelihood from log-probabilities (N, C) (the output of log_softmax)."""
     input = _tensor(input)
+    _check_logits(input, target, "nll_loss")
     target = _class_indices(target, input.shape[0], input.shape[1], "nll_loss")
     picked = input[np.arange(len(target)), target]
     return _check_finite(_reduce(-picked, reduction, "nll_loss"), "nll_loss")
+
+
+# ---------------------------------------------------------------- attention (chapter 12)
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None):
+    r"""$\mathrm{softmax}(QK^\top \cdot \text{scale} + M)\,V$, as PyTorch's function.
+
+    Args:
+        query: (..., L, d). key, value: (..., S, d) (value's last size may differ).
+        attn_mask: broadcastable to (..., L, S). A **boolean** mask is True where
+            a query *may* look (PyTorch's convention for this function; the
+            opposite of MultiheadAttention's); a float mask is added to the scores.
+        dropout_p: dropout on the attention weights (applied whenever > 0, as in
+            PyTorch: pass ``dropout_p=0.0`` when evaluating).
+        is_causal: query t sees keys 0..t only; do not pass attn_mask with it.
+        scale: multiplies the scores; default $1/\sqrt d$.
+
+    Example::
+
+        >>> q = k = v = nnkit.randn(2, 5, 8)
+        >>> F.scaled_dot_product_attention(q, k, v, is_causal=True).shape
+        (2, 5, 8)
+    """
+    query, key, value = _tensor(query), _tensor(key), _tensor(value)
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    scores = query @ key.transpose(-1, -2) * scale
+    if is_causal:
+        if attn_mask is not None:
+            raise ValueError("scaled_dot_product_attention: expected attn_mask or "
+                             "is_causal=True, not both (as PyTorch)")
+        attn_mask = np.tril(np.ones(scores.shape[-2:], dtype=bool))  # True: may look
+    if attn_mask is not None:
+        scores = scores + _attention_bias(attn_mask, scores)
+    return dropout(softmax(scores, dim=-1), dropout_p) @ value
+
+
+def _attention_bias(attn_mask, scores):
+    """A boolean mask (True = may look) as 0 / -inf; a float mask unchanged."""
+    mask = attn_mask.data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+    try:
+        np.broadcast_shapes(mask.shape, scores.shape)
+    except ValueError:
+        raise ValueError(f"scaled_dot_product_attention: expected attn_mask broadcastable to "
+                         f"the scores (..., L, S) = {scores.shape}. Received shape "
+                         f"{mask.shape}") from None
+    if mask.dtype == bool:
+        return Tensor(np.where(mask, 0.0, -np.inf), dtype=scores.dtype)
+    if mask.dtype.kind != "f":
+        raise TypeError(f"scaled_dot_product_attention: expected a boolean attn_mask (True = "
+                        f"may look) or a float one (added). Received dtype {mask.dtype}")
+    return attn_mask if isinstance(attn_mask, Tensor) else Tensor(mask, dtype=scores.dtype)
 
 
 # ---------------------------------------------------------------- convolution (chapter 10)

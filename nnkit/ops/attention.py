@@ -4,7 +4,7 @@ Written with Tensor operators, one attention layer is a dozen graph nodes
 (projections, reshapes, transposes, matmul, scale, mask, softmax, matmul)
 and LayerNorm eight more, each with its temporary arrays. Here each is one
 node: the matrix products go to BLAS, everything between them to one fused
-kernel (nnkit/kernels/transformer.py). ``nn.scaled_dot_product_attention``
+kernel (nnkit/kernels/transformer.py). ``F.scaled_dot_product_attention``
 is the same maths written out step by step.
 """
 import math
