@@ -334,7 +334,8 @@ def p():
     (lambda: optim.SGD([p()], lr=-0.1), ValueError, r"SGD: expected lr >= 0.0. Received: lr=-0.1"),
     (lambda: optim.SGD([p()], lr="fast"), TypeError, (r"expected a number for lr. Received: "
                                                       r"lr='fast'")),
-    (lambda: optim.SGD([p()], lr=float("nan")), TypeError, r"Received: lr=nan"),
+    (lambda: optim.SGD([p()], lr=float("nan")), ValueError,
+     r"expected a finite number for lr. Received: lr=nan"),
     (lambda: optim.SGD([p()], lr=0.1, momentum=-0.5), ValueError, r"Received: momentum=-0.5"),
     (lambda: optim.SGD([p()], lr=0.1, weight_decay=-1), ValueError, r"weight_decay=-1"),
     (lambda: optim.SGD([p()], lr=0.1, nesterov=True), ValueError,

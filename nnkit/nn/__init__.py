@@ -8,8 +8,8 @@ from nnkit.nn.attention import (
                            TransformerBlock,
                            causal_mask,
 )
-from nnkit.nn.conv import AvgPool2d, Conv2d, Dropout2d, MaxPool2d
 from nnkit.nn.container import ModuleDict, ModuleList, Sequential
+from nnkit.nn.conv import AvgPool2d, Conv2d, Dropout2d, MaxPool2d
 from nnkit.nn.layers import Dropout, Embedding, Flatten, Identity, Linear
 from nnkit.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from nnkit.nn.module import Module, Parameter

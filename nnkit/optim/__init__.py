@@ -5,7 +5,16 @@
     >>> scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=20)
 """
 from nnkit.optim import lr_scheduler
-from nnkit.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR
+from nnkit.optim.lr_scheduler import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    LRScheduler,
+    OneCycleLR,
+    ReduceLROnPlateau,
+    StepLR,
+)
 from nnkit.optim.optimizer import Optimizer
 from nnkit.optim.optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 
@@ -16,6 +25,10 @@ __all__ = [
     "AdamW",
     "CosineAnnealingLR",
     "ExponentialLR",
+    "LambdaLR",
+    "LinearLR",
+    "OneCycleLR",
+    "ReduceLROnPlateau",
     "LRScheduler",
     "Optimizer",
     "RMSprop",

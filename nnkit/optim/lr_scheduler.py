@@ -42,10 +42,14 @@ class LRScheduler:
     def lr_at(self, base_lr, epoch):
         raise NotImplementedError
 
+    def lrs_at(self, epoch):
+        """Every group's learning rate at `epoch` (a schedule may treat groups apart)."""
+        return [self.lr_at(base, epoch) for base in self.base_lrs]
+
     def step(self):
         """Advance one epoch and set each group's ``lr``."""
         self.last_epoch += 1
-        self._last_lr = [self.lr_at(base, self.last_epoch) for base in self.base_lrs]
+        self._last_lr = self.lrs_at(self.last_epoch)
         for group, lr in zip(self.optimizer.param_groups, self._last_lr):
             group["lr"] = lr
 
@@ -111,3 +115,62 @@ class CosineAnnealingLR(LRScheduler):
     def lr_at(self, base_lr, epoch):
         cosine = (1.0 + math.cos(math.pi * epoch / self.T_max)) / 2.0
         return self.eta_min + (base_lr - self.eta_min) * cosine
+
+
+class LambdaLR(LRScheduler):
+    r"""The starting rate times a function of the epoch: $\gamma_t = \gamma_0 \cdot f(t)$.
+
+    Args:
+        lr_lambda: a function of the epoch count, or a list of them, one per
+            parameter group.
+
+    Example::
+
+        >>> warmup = LambdaLR(optimizer, lambda epoch: min(1.0, (epoch + 1) / 5))
+    """
+
+    def __init__(self, optimizer, lr_lambda):
+        count = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 1
+        lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * count
+        if len(lambdas) != count or not all(callable(f) for f in lambdas):
+            raise TypeError(f"LambdaLR: expected a function of the epoch, or a list of "
+                            f"{count} (one per parameter group). Received: "
+                            f"lr_lambda={lr_lambda!r}")
+        self.lr_lambdas = lambdas
+        super().__init__(optimizer)
+
+    def lrs_at(self, epoch):
+        return [base * f(epoch) for base, f in zip(self.base_lrs, self.lr_lambdas)]
+
+    def state_dict(self):
+        """Functions are not saved (as in PyTorch): the caller builds them again."""
+        return {k: v for k, v in super().state_dict().items() if k != "lr_lambdas"}
+
+
+class LinearLR(LRScheduler):
+    r"""Scale the rate linearly from `start_factor` to `end_factor` over `total_iters` steps.
+
+    $$\gamma_t = \gamma_0 \left(s + (e - s)\,\frac{\min(t, T)}{T}\right)$$
+
+    PyTorch's defaults: a warm-up from a third of the rate to the full rate in 5 steps.
+    """
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
+        check_number("LinearLR", "start_factor", start_factor, minimum=0.0, maximum=1.0)
+        check_number("LinearLR", "end_factor", end_factor, minimum=0.0, maximum=1.0)
+        if start_factor == 0:
+            raise ValueError("LinearLR: expected 0 < start_factor <= 1. Received: "
+                             "start_factor=0")
+        _check_positive_int("LinearLR", "total_iters", total_iters)
+        self.start_factor, self.end_factor = start_factor, end_factor
+        self.total_iters = total_iters
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr, epoch):
+        progress = min(epoch, self.total_iters) / self.total_iters
+        return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
+
+
+# the schedules that need more than the epoch count live apart; importable from here too,
+# as torch.optim.lr_scheduler.OneCycleLR is
+from nnkit.optim.adaptive_schedules import OneCycleLR, ReduceLROnPlateau  # noqa: F401

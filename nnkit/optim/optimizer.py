@@ -17,8 +17,11 @@ from nnkit.tensor import Tensor
 
 def check_number(owner, name, value, minimum=None, maximum=None, open_maximum=False):
     """Raise a clear error unless `value` is a real number in [minimum, maximum]."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{owner}: expected a number for {name}. Received: {name}={value!r}")
+    if not math.isfinite(value):  # lr=inf or nan would turn every weight into nan
+        raise ValueError(f"{owner}: expected a finite number for {name}. Received: "
+                         f"{name}={value!r}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{owner}: expected {name} >= {minimum}. Received: {name}={value!r}")
     if maximum is not None and (value > maximum or (open_maximum and value == maximum)):
@@ -52,6 +55,10 @@ class Optimizer:
     """
 
     def __init__(self, params, defaults):
+        if callable(getattr(params, "parameters", None)):  # optim.SGD(model, ...)
+            raise TypeError(f"{type(self).__name__}: expected the model's parameters. Received "
+                            f"the model itself ({type(params).__name__}): pass "
+                            f"model.parameters()")
         if isinstance(params, (Tensor, dict)):
             raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors "
                             f"or of dicts (parameter groups). Received: a single "
