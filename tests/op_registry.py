@@ -613,5 +613,48 @@ register("attention_self_causal", _attention_nnkit, _attention_any, _attention_a
 register("attention_cross_padding", _attention_nnkit, _attention_any, _attention_any,
          attention_shapes(packed=False))
 
+# ---------------------------------------------------------------- smooth activations, adaptive pooling
+# (added with nnkit.nn's PyTorch-fidelity work: nn.SiLU, nn.ELU, nn.Softplus, nn.AdaptiveAvgPool2d)
+
+def _softplus_numpy(x, beta=1.0, threshold=20.0):
+    return np.where(beta * x > threshold, x, np.logaddexp(0, beta * x) / beta)
+
+
+register("silu", lambda x: ops.SiLU.apply(x), lambda x: x / (1 + np.exp(-x)),
+         lambda x: F().silu(x), same_shapes(1))
+register("elu", lambda x: ops.ELU.apply(x, alpha=0.7),
+         lambda x: np.where(x > 0, x, 0.7 * np.expm1(np.minimum(x, 0))),
+         lambda x: F().elu(x, alpha=0.7), same_shapes(1), (away_from(0.0),))
+register("softplus", lambda x: ops.Softplus.apply(x), _softplus_numpy,
+         lambda x: F().softplus(x), same_shapes(1))
+register("softplus_beta_threshold", lambda x: ops.Softplus.apply(x, beta=2.0, threshold=1.0),
+         lambda x: _softplus_numpy(x, 2.0, 1.0),
+         lambda x: F().softplus(x, beta=2.0, threshold=1.0), same_shapes(1), (away_from(0.5),))
+
+
+@st.composite
+def image_shapes(draw):
+    return ((draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(3, 7)),
+             draw(st.integers(3, 7))),)
+
+
+def _adaptive_avg_numpy(x, out):
+    """Each output cell averages input rows floor(i h/out) .. ceil((i+1) h/out), and columns."""
+    h, w = x.shape[2:]
+    result = np.zeros(x.shape[:2] + out)
+    for i in range(out[0]):
+        for j in range(out[1]):
+            rows = slice(math.floor(i * h / out[0]), math.ceil((i + 1) * h / out[0]))
+            cols = slice(math.floor(j * w / out[1]), math.ceil((j + 1) * w / out[1]))
+            result[:, :, i, j] = x[:, :, rows, cols].mean(axis=(2, 3))
+    return result
+
+
+for _out in [(1, 1), (3, 2), (4, 5)]:
+    register(f"adaptive_avg_pool2d_{_out[0]}x{_out[1]}",
+             lambda x, o=_out: ops.AdaptiveAvgPool2d.apply(x, output_size=o),
+             lambda x, o=_out: _adaptive_avg_numpy(x, o),
+             lambda x, o=_out: F().adaptive_avg_pool2d(x, o), image_shapes())
+
 BY_NAME = {spec.name: spec for spec in REGISTRY}
 assert len(BY_NAME) == len(REGISTRY), "two ops share a name"

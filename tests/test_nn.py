@@ -77,6 +77,17 @@ MODULES = [
     ("layernorm", lambda: nn.LayerNorm(6), lambda: torch.nn.LayerNorm(6), (2, 3, 6)),
     ("layernorm_2_axes", lambda: nn.LayerNorm((3, 6)), lambda: torch.nn.LayerNorm((3, 6)),
      (2, 3, 6)),
+    ("smooth_activations", lambda: nn.Sequential(nn.Linear(4, 6), nn.SiLU(), nn.Linear(6, 6),
+                                                  nn.ELU(0.5), nn.Linear(6, 3),
+                                                  nn.Softplus(beta=2.0)),
+     lambda: torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.SiLU(), torch.nn.Linear(6, 6),
+                                 torch.nn.ELU(0.5), torch.nn.Linear(6, 3),
+                                 torch.nn.Softplus(beta=2.0)), (5, 4)),
+    ("adaptive_avg_pool", lambda: nn.Sequential(nn.Conv2d(2, 3, 3), nn.AdaptiveAvgPool2d((2, None)),
+                                                nn.Flatten(), nn.Linear(24, 2)),
+     lambda: torch.nn.Sequential(torch.nn.Conv2d(2, 3, 3),
+                                 torch.nn.AdaptiveAvgPool2d((2, None)), torch.nn.Flatten(),
+                                 torch.nn.Linear(24, 2)), (2, 2, 7, 6)),
     ("flatten", lambda: nn.Sequential(nn.Flatten(), nn.Linear(12, 2)),
      lambda: torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 2)), (5, 3, 4)),
 ]
@@ -198,6 +209,22 @@ def test_gradcheck_float64_layers(name):
     else:
         layer = nn.Dropout(0.5).eval()
         assert nnkit.gradcheck(lambda x: layer(x) * 2, x)
+
+
+def test_new_activation_and_pooling_modules_read_and_check_like_torch():
+    assert repr(nn.ELU()) == "ELU(alpha=1.0)"
+    assert repr(nn.Softplus(beta=2)) == "Softplus(beta=2, threshold=20.0)"
+    assert nn.AdaptiveAvgPool2d(1)(nnkit.randn(3, 4, 7, 5)).shape == (3, 4, 1, 1)
+    assert F.adaptive_avg_pool2d(nnkit.randn(1, 2, 6, 5), (None, 2)).shape == (1, 2, 6, 2)
+    x = nnkit.tensor([-30.0, 0.0, 30.0])
+    np.testing.assert_allclose(F.silu(x).data, [0.0, 0.0, 30.0], atol=1e-6)
+    np.testing.assert_allclose(F.softplus(x).data, [0.0, np.log(2), 30.0], atol=1e-6)
+    np.testing.assert_allclose(F.elu(x, alpha=2.0).data, [-2.0, 0.0, 30.0], atol=1e-6)
+    with pytest.raises(ValueError, match=r"expected output_size to be an integer >= 1 or a pair "
+                                         r"of them. Received output_size=\(0, 0\)"):
+        nn.AdaptiveAvgPool2d(0)
+    with pytest.raises(ValueError, match="expected beta > 0. Received beta=0"):
+        nn.Softplus(beta=0)
 
 
 # ---------------------------------------------------------------- initialisation

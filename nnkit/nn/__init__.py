@@ -1,6 +1,17 @@
 """``nnkit.nn``: layers, activations, losses; the names and shapes are PyTorch's."""
 from nnkit.nn import functional, init, utils
-from nnkit.nn.activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from nnkit.nn.activation import (
+    ELU,
+    GELU,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
 from nnkit.nn.attention import (
                            LearnedPositionalEncoding,
                            MultiheadAttention,
@@ -9,7 +20,7 @@ from nnkit.nn.attention import (
                            causal_mask,
 )
 from nnkit.nn.container import ModuleDict, ModuleList, Sequential
-from nnkit.nn.conv import AvgPool2d, Conv2d, Dropout2d, MaxPool2d
+from nnkit.nn.conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, Dropout2d, MaxPool2d
 from nnkit.nn.layers import Dropout, Embedding, Flatten, Identity, Linear
 from nnkit.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from nnkit.nn.module import Module, Parameter
@@ -17,10 +28,12 @@ from nnkit.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from nnkit.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = [
+                           "ELU",
                            "GELU",
                            "GRU",
                            "LSTM",
                            "RNN",
+                           "AdaptiveAvgPool2d",
                            "AvgPool2d",
                            "BCELoss",
                            "BCEWithLogitsLoss",
@@ -52,9 +65,11 @@ __all__ = [
                            "RNNCell",
                            "ReLU",
                            "Sequential",
+                           "SiLU",
                            "Sigmoid",
                            "SinusoidalPositionalEncoding",
                            "Softmax",
+                           "Softplus",
                            "Tanh",
                            "TransformerBlock",
                            "causal_mask",

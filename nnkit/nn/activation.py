@@ -64,3 +64,40 @@ class LogSoftmax(Softmax):
 
     def forward(self, x):
         return F.log_softmax(x, self.dim)
+
+
+class SiLU(Module):
+    r"""$x\,\sigma(x)$, also called swish: a smooth ReLU that lets small negatives through."""
+
+    def forward(self, x):
+        return F.silu(x)
+
+
+class ELU(Module):
+    r"""$x$ for $x > 0$, else $\alpha(e^x - 1)$: negative outputs push mean activations to 0."""
+
+    def __init__(self, alpha=1.0):
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x):
+        return F.elu(x, self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}"
+
+
+class Softplus(Module):
+    r"""$\frac1\beta\log(1 + e^{\beta x})$: a smooth ReLU, always positive."""
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        if beta <= 0:
+            raise ValueError(f"Softplus: expected beta > 0. Received beta={beta}")
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"

@@ -1,4 +1,4 @@
-r"""Convolutional layers (chapter 10): Conv2d, MaxPool2d, AvgPool2d, Dropout2d.
+r"""Convolutional layers (chapter 10): Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Dropout2d.
 
 Layout NCHW (batch, channels, height, width) as PyTorch. A convolution
 shares one small filter across every position of the image: a 3x3 filter
@@ -67,6 +67,24 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0):
     _check_image(x, None, "avg_pool2d")
     _check_fits(x, kernel, stride, padding, (1, 1), "avg_pool2d")
     return ops.AvgPool2d.apply(x, kernel=kernel, stride=stride, padding=padding)
+
+
+def adaptive_avg_pool2d(x, output_size):
+    """Average over windows that tile the image into ``output_size`` (h, w) cells.
+
+    An int means a square; None in a pair keeps that side's input size.
+    """
+    _check_image(x, None, "adaptive_avg_pool2d")
+    sizes = _output_pair(output_size, "adaptive_avg_pool2d")
+    sizes = tuple(x.shape[2 + a] if s is None else s for a, s in enumerate(sizes))
+    return ops.AdaptiveAvgPool2d.apply(x, output_size=sizes)
+
+
+def _output_pair(output_size, layer):
+    """An int or an (h, w) pair of positive ints, where None means "keep the input's size"."""
+    pair = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    _pair(tuple(1 if s is None else s for s in pair), "output_size", layer)
+    return pair
 
 
 def dropout2d(x, p=0.5, training=True):
@@ -145,6 +163,30 @@ class AvgPool2d(MaxPool2d):
 
     def forward(self, x):
         return avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average-pool any (N, C, H, W) to (N, C, *output_size): e.g. 1 for a global average.
+
+    Args:
+        output_size: an int (square) or an (h, w) pair; None keeps that side.
+
+    Example::
+
+        >>> nn.AdaptiveAvgPool2d(1)(nnkit.zeros(8, 16, 7, 7)).shape
+        (8, 16, 1, 1)
+    """
+
+    def __init__(self, output_size):
+        super().__init__()
+        _output_pair(output_size, "AdaptiveAvgPool2d")
+        self.output_size = output_size
+
+    def forward(self, x):
+        return adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
 
 
 class Dropout2d(Module):

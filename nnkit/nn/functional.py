@@ -330,6 +330,25 @@ def nll_loss(input, target, reduction="mean"):
     return _check_finite(_reduce(-picked, reduction, "nll_loss"), "nll_loss")
 
 
+# ---------------------------------------------------------------- smooth activations (chapter 02)
+
+def silu(x):
+    r"""$x\,\sigma(x)$ (swish)."""
+    return ops.SiLU.apply(_tensor(x))
+
+
+def elu(x, alpha=1.0):
+    r"""$x$ for $x > 0$, else $\alpha(e^x - 1)$."""
+    return ops.ELU.apply(_tensor(x), alpha=alpha)
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    r"""$\frac1\beta\log(1 + e^{\beta x})$, linear where $\beta x$ > threshold."""
+    if beta <= 0:
+        raise ValueError(f"softplus: expected beta > 0. Received beta={beta}")
+    return ops.Softplus.apply(_tensor(x), beta=beta, threshold=threshold)
+
+
 # ---------------------------------------------------------------- attention (chapter 12)
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
@@ -384,4 +403,10 @@ def _attention_bias(attn_mask, scores):
 
 # ---------------------------------------------------------------- convolution (chapter 10)
 
-from nnkit.nn.conv import avg_pool2d, conv2d, dropout2d, max_pool2d  # noqa: F401
+from nnkit.nn.conv import (  # noqa: F401
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    conv2d,
+    dropout2d,
+    max_pool2d,
+)

@@ -7,11 +7,12 @@ cross-entropy). Each ``backward`` sits right under the ``forward`` it undoes.
 """
 from nnkit.ops.arithmetic import Add, Cast, Div, MatMul, Mul, Neg, Pow, Sub
 from nnkit.ops.attention import Attention, LayerNorm
-from nnkit.ops.conv import AvgPool2d, Conv2d, MaxPool2d
+from nnkit.ops.conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d
 from nnkit.ops.layers import Affine, BinaryCrossEntropy, BinaryCrossEntropyWithLogits
 from nnkit.ops.loss import CrossEntropy
 from nnkit.ops.recurrent import GRU, LSTM, RNN
 from nnkit.ops.reduce import LogSoftmax, Max, Mean, Min, Softmax, Sum
+from nnkit.ops.smooth import ELU, SiLU, Softplus
 from nnkit.ops.shape import Concatenate, GetItem, Reshape, Stack, Transpose, Where
 from nnkit.ops.unary import GELU, Abs, Clip, Exp, LeakyReLU, Log, ReLU, Sigmoid, Sqrt, Tanh
 
@@ -20,7 +21,9 @@ __all__ = [
     "GRU",
     "LSTM",
     "RNN",
+    "ELU",
     "Abs",
+    "AdaptiveAvgPool2d",
     "Add",
     "Affine",
     "Attention",
@@ -49,8 +52,10 @@ __all__ = [
     "Pow",
     "ReLU",
     "Reshape",
+    "SiLU",
     "Sigmoid",
     "Softmax",
+    "Softplus",
     "Sqrt",
     "Stack",
     "Sub",

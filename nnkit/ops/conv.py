@@ -127,3 +127,34 @@ class AvgPool2d(Function):
         return _unpad(kernels.col2im(grad_cols.reshape(n, c * area, oh * ow), c,
                                      padded_shape[2], padded_shape[3], *kernel, *stride, 1, 1,
                                      oh, ow), padding)
+
+
+# ---------------------------------------------------------------- adaptive pooling
+
+def adaptive_bins(size, out):
+    """PyTorch's windows: output i averages input [floor(i size/out), ceil((i+1) size/out))."""
+    return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
+
+
+class AdaptiveAvgPool2d(Function):
+    """The mean of each of out_h x out_w windows that tile the image (they may overlap)."""
+
+    @staticmethod
+    def forward(ctx, x, output_size):
+        rows, cols = (adaptive_bins(x.shape[2 + a], output_size[a]) for a in (0, 1))
+        out = np.empty(x.shape[:2] + tuple(output_size), x.dtype)
+        for i, (r0, r1) in enumerate(rows):
+            for j, (c0, c1) in enumerate(cols):
+                out[:, :, i, j] = x[:, :, r0:r1, c0:c1].mean(axis=(2, 3))
+        ctx.geometry = (x.shape, rows, cols)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, rows, cols = ctx.geometry
+        grad_x = np.zeros(shape, grad.dtype)
+        for i, (r0, r1) in enumerate(rows):
+            for j, (c0, c1) in enumerate(cols):
+                area = (r1 - r0) * (c1 - c0)
+                grad_x[:, :, r0:r1, c0:c1] += grad[:, :, i, j, None, None] / area
+        return grad_x
