@@ -12,8 +12,8 @@ from nnkit.ops.layers import Affine, BinaryCrossEntropy, BinaryCrossEntropyWithL
 from nnkit.ops.loss import CrossEntropy
 from nnkit.ops.recurrent import GRU, LSTM, RNN
 from nnkit.ops.reduce import LogSoftmax, Max, Mean, Min, Softmax, Sum
-from nnkit.ops.smooth import ELU, SiLU, Softplus
 from nnkit.ops.shape import Concatenate, GetItem, Reshape, Stack, Transpose, Where
+from nnkit.ops.smooth import ELU, SiLU, Softplus
 from nnkit.ops.unary import GELU, Abs, Clip, Exp, LeakyReLU, Log, ReLU, Sigmoid, Sqrt, Tanh
 
 __all__ = [
