@@ -137,3 +137,66 @@ def test_load_state_dict_none_says_what_it_expects():
     with pytest.raises(TypeError, match="expected a dict of arrays by name, as state_dict.. or "
                                         "nnkit.load.path. returns. Received NoneType"):
         nn.Linear(2, 2).load_state_dict(None)
+
+
+# ---------------------------------------------------------------- BatchNorm and dtypes
+
+@pytest.mark.parametrize("layer,shape", [(nn.BatchNorm1d(4), (1, 4)),
+                                         (nn.BatchNorm1d(4), (1, 4, 1)),
+                                         (nn.BatchNorm2d(3), (1, 3, 1, 1))])
+def test_batchnorm_with_one_value_per_channel_raises_torchs_error(layer, shape):
+    shape_text = str(shape).replace("(", r"\(").replace(")", r"\)")
+    with pytest.raises(ValueError, match=rf"Expected more than 1 value per channel when training, "
+                                         rf"got input size {shape_text}. .* call model.eval"):
+        layer.train()(nnkit.zeros(*shape))
+    assert layer.eval()(nnkit.ones(*shape)).shape == shape  # running statistics: fine
+
+
+@needs_torch
+def test_batchnorm_error_text_is_torchs():
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
+        torch.nn.BatchNorm1d(4)(torch.zeros(1, 4))
+
+
+LAYERS = {  # a float32 layer and an input for it
+    "linear": (lambda: nn.Linear(3, 2), (4, 3)),
+    "conv": (lambda: nn.Conv2d(1, 2, 3), (2, 1, 5, 5)),
+    "lstm": (lambda: nn.LSTM(3, 2), (5, 2, 3)),
+    "batchnorm": (lambda: nn.BatchNorm1d(3), (4, 3)),
+    "layernorm": (lambda: nn.LayerNorm(3), (4, 3)),
+    "attention": (lambda: nn.TransformerBlock(4, 2), (2, 3, 4)),
+    "mlp": (lambda: nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1)), (4, 3)),
+}
+
+
+@pytest.mark.parametrize("make,shape", LAYERS.values(), ids=list(LAYERS))
+@pytest.mark.parametrize("dtype", [np.float64, np.int64])
+def test_float64_or_integer_input_never_turns_a_float32_model_float64(make, shape, dtype):
+    layer = make()
+    data = np.arange(np.prod(shape)).reshape(shape) % 5
+    for x in (data.astype(dtype), nnkit.tensor(data.astype(dtype), dtype=dtype)):
+        out = layer(x)
+        out = out[0] if isinstance(out, tuple) else out
+        assert out.dtype == np.float32
+    reference = layer(nnkit.tensor(data.astype(np.float32)))
+    reference = reference[0] if isinstance(reference, tuple) else reference
+    np.testing.assert_allclose(out.data, reference.data, rtol=1e-6)
+
+
+def test_float64_input_gets_its_gradient_through_the_cast():
+    layer = nn.Linear(3, 2)
+    x = nnkit.tensor(np.ones((2, 3)), dtype=np.float64, requires_grad=True)
+    layer(x).sum().backward()
+    np.testing.assert_allclose(x.grad, np.tile(layer.weight.data.sum(axis=0), (2, 1)), rtol=1e-6)
+
+
+def test_double_computes_in_float64_and_to_names_what_it_accepts():
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).double()
+    assert all(p.dtype == np.float64 for p in model.parameters())
+    assert model[1]._buffers["running_mean"].dtype == np.float64
+    assert model(np.ones((2, 3))).dtype == np.float64
+    assert model.float()(np.ones((2, 3))).dtype == np.float32
+    assert model.to("cpu") is model
+    with pytest.raises(TypeError, match=r"expected a floating dtype .* or 'cpu' \(nnkit has no "
+                                        r"GPU\). Received 'cuda'"):
+        model.to("cuda")

@@ -204,7 +204,7 @@ def test_gradcheck_float64_layers(name):
         w, b = rng.standard_normal(5), rng.standard_normal(5)
         assert nnkit.gradcheck(lambda x, w, b: F.layer_norm(x, (5,), w, b), x, w, b)
     elif name == "batchnorm":
-        layer = nn.BatchNorm1d(5)
+        layer = nn.BatchNorm1d(5).double()  # a float32 layer would compute in float32
         assert nnkit.gradcheck(lambda x: layer(x), x)
     else:
         layer = nn.Dropout(0.5).eval()

@@ -18,7 +18,7 @@ from nnkit import ops
 from nnkit.nn import functional as F
 from nnkit.nn import init
 from nnkit.nn.layers import Dropout, Linear, _positive_int
-from nnkit.nn.module import Module, Parameter
+from nnkit.nn.module import Module, Parameter, match_dtype
 from nnkit.nn.normalization import LayerNorm
 from nnkit.tensor import Tensor
 
@@ -119,6 +119,10 @@ class MultiheadAttention(Module):
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True):
+        same = query is key and key is value  # self-attention: one projection (fused path)
+        query, key, value = (match_dtype(x, self.in_proj_weight.dtype) for x in (query, key, value))
+        if same:
+            key = value = query
         for name, x in (("query", query), ("key", key), ("value", value)):
             if x.ndim != 3 or x.shape[-1] != self.embed_dim:
                 raise ValueError(f"MultiheadAttention: expected {name} of shape (N, length, "
@@ -192,6 +196,7 @@ class LearnedPositionalEncoding(Module):
         init.normal_(self.weight, 0.0, 0.02)
 
     def forward(self, x):
+        x = match_dtype(x, self.weight.dtype)
         if x.ndim != 3 or x.shape[1] > self.max_len:
             raise ValueError(f"LearnedPositionalEncoding: expected (N, T <= {self.max_len}, d)."
                              f" Received {tuple(x.shape)}")
@@ -221,6 +226,7 @@ class TransformerBlock(Module):
         self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
 
     def forward(self, x, attn_mask=None, key_padding_mask=None):
+        x = match_dtype(x, self.linear1.weight.dtype)  # the residual keeps x's dtype
         if attn_mask is None and self.causal:
             attn_mask = causal_mask(x.shape[1])
         h = self.norm1(x)

@@ -12,7 +12,7 @@ import numpy as np
 from nnkit import ops
 from nnkit.nn import init
 from nnkit.nn.layers import _positive_int
-from nnkit.nn.module import Module, Parameter
+from nnkit.nn.module import Module, Parameter, match_dtype
 from nnkit.random import generator
 from nnkit.tensor import Tensor
 
@@ -129,6 +129,7 @@ class Conv2d(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
+        x = match_dtype(x, self.weight.dtype)
         if x.ndim != 4 or x.shape[1] != self.in_channels:  # name the layer only on error
             _check_image(x, self.in_channels, repr(self))
         return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)

@@ -5,7 +5,7 @@ import numpy as np
 
 from nnkit.nn import functional as F
 from nnkit.nn import init
-from nnkit.nn.module import Module, Parameter
+from nnkit.nn.module import Module, Parameter, match_dtype
 
 
 def _positive_int(value, name, layer):
@@ -48,6 +48,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
+        x = match_dtype(x, self.weight.dtype)
         if getattr(x, "ndim", 1) == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"{self!r} expected input with {self.in_features} features in its "
                              f"last dimension. Received shape {tuple(x.shape)}")

@@ -225,6 +225,41 @@ class Module:
         for param in self.parameters():
             param.grad = None
 
+    # ------------------------------------------------------------ dtype
+
+    def to(self, dtype):
+        """Convert every floating parameter and buffer to `dtype`, in place; returns self.
+
+        ``model.to(np.float64)`` (or ``model.double()``) computes in float64, for
+        gradient checks. nnkit runs on the CPU only: ``model.to("cpu")`` does
+        nothing, as in PyTorch; another device raises.
+        """
+        if isinstance(dtype, str) and dtype == "cpu":
+            return self
+        try:
+            floating = np.dtype(dtype).kind == "f"
+        except TypeError:
+            floating = False
+        if not floating:
+            raise TypeError(f"{type(self).__name__}.to: expected a floating dtype (np.float32, "
+                            f"np.float64) or 'cpu' (nnkit has no GPU). Received {dtype!r}")
+        dtype = np.dtype(dtype)
+        for module in self.modules():
+            for _, param in module._own_parameters():
+                param.data, param.grad = param.data.astype(dtype), None
+            for name, buffer in module._buffers.items():
+                if buffer.dtype.kind == "f":
+                    module._buffers[name] = buffer.astype(dtype)
+        return self
+
+    def double(self):
+        """Parameters and buffers to float64 (``to(np.float64)``)."""
+        return self.to(np.float64)
+
+    def float(self):
+        """Parameters and buffers to float32, nnkit's default."""
+        return self.to(np.float32)
+
     # ------------------------------------------------------------ printing
 
     def extra_repr(self):
@@ -244,3 +279,18 @@ class Module:
 def _holds_modules(container):
     items = container.values() if isinstance(container, dict) else container
     return any(isinstance(item, Module) for item in items)
+
+
+def match_dtype(x, dtype):
+    """A layer computes in its parameters' dtype (float32 unless ``model.double()``).
+
+    An input of another dtype (float64 NumPy data, integers) is cast to it,
+    differentiably, so a float32 model always returns float32. PyTorch raises
+    instead ("mat1 and mat2 must have the same dtype"); nnkit casts, by this
+    one rule, because course data often arrives as float64 NumPy arrays.
+    """
+    if isinstance(x, Tensor):
+        return x if x.dtype == dtype else x.astype(dtype)
+    if isinstance(x, np.ndarray):
+        return Tensor(x, dtype=dtype)
+    return x  # anything else: the layer's own checks name it

@@ -9,7 +9,7 @@ import numpy as np
 
 from nnkit.nn import functional as F
 from nnkit.nn.layers import _positive_int
-from nnkit.nn.module import Module, Parameter
+from nnkit.nn.module import Module, Parameter, match_dtype
 from nnkit.tensor import Tensor
 
 
@@ -34,12 +34,18 @@ class BatchNorm1d(Module):
         self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
 
     def forward(self, x):
+        x = match_dtype(x, self._buffers["running_mean"].dtype)
         if x.ndim not in self.input_ranks or x.shape[1] != self.num_features:
             raise ValueError(f"{self!r}: expected input of shape (N, {self.num_features}, ...) "
                              f"with {' or '.join(map(str, self.input_ranks))} dimensions. "
                              f"Received shape {x.shape}")
         axes = (0,) + tuple(range(2, x.ndim))  # every axis but the channels
         shape = (1, -1) + (1,) * (x.ndim - 2)
+        if self.training and x.size // self.num_features <= 1:
+            # one value per channel has no variance: PyTorch's error, with what to do
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {tuple(x.shape)}. {type(self).__name__} needs a batch of 2 "
+                             f"or more in training; call model.eval() to predict one sample")
         if self.training:
             mean = x.mean(axis=axes, keepdims=True)
             var = ((x - mean) * (x - mean)).mean(axis=axes, keepdims=True)
@@ -47,9 +53,9 @@ class BatchNorm1d(Module):
             with_bessel = var.data.reshape(-1) * n / max(n - 1, 1)
             m = self.momentum
             self._buffers["running_mean"] = ((1 - m) * self._buffers["running_mean"]
-                                             + m * mean.data.reshape(-1)).astype(np.float32)
+                                             + m * mean.data.reshape(-1)).astype(x.dtype)
             self._buffers["running_var"] = ((1 - m) * self._buffers["running_var"]
-                                            + m * with_bessel).astype(np.float32)
+                                            + m * with_bessel).astype(x.dtype)
             self._buffers["num_batches_tracked"] = self._buffers["num_batches_tracked"] + 1
         else:
             mean = Tensor(self._buffers["running_mean"].reshape(shape), dtype=x.dtype)
@@ -82,6 +88,8 @@ class LayerNorm(Module):
             if elementwise_affine else None
 
     def forward(self, x):
+        if self.weight is not None:
+            x = match_dtype(x, self.weight.dtype)
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):

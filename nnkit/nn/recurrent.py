@@ -20,7 +20,7 @@ from nnkit import ops
 from nnkit.nn import functional as F
 from nnkit.nn import init
 from nnkit.nn.layers import _positive_int
-from nnkit.nn.module import Module, Parameter
+from nnkit.nn.module import Module, Parameter, match_dtype
 from nnkit.tensor import Tensor, stack, zeros
 
 _GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
@@ -81,7 +81,7 @@ class _Recurrent(Module):
                                  f"(num_layers, batch, hidden_size). Received {tuple(s.shape)}")
 
     def forward(self, x, state=None):
-        x = self._check_input(x)
+        x = match_dtype(self._check_input(x), self.weight_ih_l0.dtype)
         if not self.batch_first:  # the ops take (batch, time, features)
             x = x.transpose(1, 0, 2)
         states = self._split_state(state, x)
