@@ -290,3 +290,29 @@ def test_toy_generators_reject_bad_arguments(make, kwargs, words):
         make(**kwargs)
     for word in words:
         assert word in str(error.value)
+
+
+# ---------------------------------------------------------------- advice a learner can act on
+
+def test_data_dir_pointing_nowhere_names_the_variable(tmp_path, monkeypatch):
+    nowhere = tmp_path / "no-such-folder"
+    monkeypatch.setenv("NNKIT_DATA_DIR", str(nowhere))
+    with pytest.raises(DataIntegrityError, match=rf"(?s)NNKIT_DATA_DIR={nowhere} sets the data "
+                                                 rf"folder, and that folder does not exist. "
+                                                 rf"Expected a folder .* Unset NNKIT_DATA_DIR"):
+        integrity.verified_path("text/names.txt")
+
+
+def test_data_dir_missing_one_file_says_which(data_copy):
+    (data_copy / "text" / "names.txt").unlink()
+    with pytest.raises(DataIntegrityError, match=r"that folder has no text/names.txt"):
+        integrity.verified_path("text/names.txt")
+
+
+def test_git_lfs_pointer_is_recognised(data_copy):
+    pointer = (b"version https://git-lfs.github.com/spec/v1\noid sha256:0a30b5557f19\n"
+               b"size 228145\n")
+    (data_copy / "text" / "names.txt").write_bytes(pointer)
+    with pytest.raises(DataIntegrityError, match=r"(?s)is a Git LFS pointer, not the data.*"
+                                                 r"git lfs install && git lfs pull"):
+        datasets.names()

@@ -44,8 +44,30 @@ REPAIR_HINT = (
 _verified = set()
 
 
+# the first line of a Git LFS pointer file: what a clone without git-lfs holds
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+
+
 class DataIntegrityError(RuntimeError):
     """A bundled data file is missing or does not match its SHA-256."""
+
+
+def _missing_advice(path):
+    """Why a file may be missing: first of all, NNKIT_DATA_DIR pointing somewhere else."""
+    override = os.environ.get("NNKIT_DATA_DIR")
+    if not override:
+        return f"To repair: {REPAIR_HINT}"
+    where = Path(override)
+    state = "does not exist" if not where.is_dir() else f"has no {path.relative_to(where)}"
+    return (f"The environment variable NNKIT_DATA_DIR={override} sets the data folder, and "
+            f"that folder {state}. Expected a folder holding the course's data files (with "
+            f"mnist/, text/, timeseries/). Unset NNKIT_DATA_DIR to use the bundled copies, or "
+            f"point it at a full copy of nnkit/datasets/files")
+
+
+def _is_lfs_pointer(path):
+    with open(path, "rb") as f:
+        return f.read(len(LFS_POINTER)) == LFS_POINTER
 
 
 def data_dir():
@@ -92,13 +114,21 @@ def verified_path(name):
         stat = path.stat()
     except FileNotFoundError:
         raise DataIntegrityError(
-            f"data file is missing: {path}\nTo repair: {REPAIR_HINT}"
+            f"data file is missing: {path}\n{_missing_advice(path)}"
         ) from None
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key in _verified:
         return path
     actual = sha256_of(path)
     expected = MANIFEST[name]
+    if actual != expected and _is_lfs_pointer(path):
+        raise DataIntegrityError(
+            f"data file is a Git LFS pointer, not the data: {path}\n"
+            f"  Expected the data file itself. Received a {stat.st_size}-byte pointer: the "
+            f"repository was cloned without Git LFS. To repair: install git-lfs, then run "
+            f"`git lfs install && git lfs pull` in the clone (or download the repository as a "
+            f"ZIP archive, which holds the real files)"
+        )
     if actual != expected:
         raise DataIntegrityError(
             f"data file is corrupt: {path}\n"
