@@ -15,7 +15,7 @@ import ipywidgets
 import numpy as np
 
 from nnkit.autograd import no_grad
-from widgets.base import Widget
+from widgets.base import Widget, describe
 
 AVERAGE = "average of heads"
 
@@ -65,6 +65,15 @@ class AttentionHeatmap(Widget):
     figsize = (5.6, 4.6)
 
     def __init__(self, model, tokenizer, prefix="\n", **initial):
+        blocks = getattr(model, "blocks", None)
+        if not blocks or not all(hasattr(b, "self_attn") for b in blocks) \
+                or not hasattr(model, "context_length"):
+            raise TypeError(f"AttentionHeatmap: expected a TinyGPT-like model: .blocks holding "
+                            f"TransformerBlocks (each with .self_attn) and .context_length. "
+                            f"Received: model={describe(model)} with blocks={describe(blocks)}")
+        if not hasattr(tokenizer, "encode") or not hasattr(tokenizer, "chars"):
+            raise TypeError(f"AttentionHeatmap: expected the model's CharTokenizer. Received: "
+                            f"tokenizer={describe(tokenizer)}")
         self.model, self.tokenizer, self.prefix = model, tokenizer, prefix
         self.num_layers = len(model.blocks)
         self.num_heads = model.blocks[0].self_attn.num_heads

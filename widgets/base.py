@@ -23,6 +23,8 @@ widget must change the picture; a control that legitimately does not
 
 import html
 import io
+import math
+import numbers
 import traceback
 
 import ipywidgets
@@ -52,6 +54,11 @@ def image_view(fig):
     )
     view.add_class("nnkit-view")
     return view
+
+
+def describe(value):
+    """How an error message names a received object: None, or its type."""
+    return "None" if value is None else f"a {type(value).__name__}"
 
 
 def error_html(text):
@@ -145,7 +152,7 @@ class Widget:
     def set(self, **values):
         """Set several controls at once (one recompute per control) and return the result."""
         for name, value in values.items():
-            self._control(name).value = value
+            self._control(name).value = self._checked_value(name, value)
         return self.result
 
     def click(self, name):
@@ -196,7 +203,14 @@ class Widget:
 
     def _apply_initial(self, initial):
         for name, value in initial.items():
-            self._control(name).value = value
+            self._control(name).value = self._checked_value(name, value)
+
+    def _checked_value(self, name, value):
+        # ipywidgets sliders accept nan silently; every compute would then draw nothing
+        if isinstance(value, numbers.Real) and not math.isfinite(value):
+            raise ValueError(f"{type(self).__name__}: expected a finite number for {name}. "
+                             f"Received: {name}={value!r}")
+        return value
 
     def _checked_controls(self, controls):
         if not isinstance(controls, dict):

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 
 import nnkit
 from nnkit.nn import functional as F
-from widgets.base import Widget
+from widgets.base import Widget, describe
 
 SIZE = 28  # MNIST's field, in pixels
 BOX = 20  # the longer side of the digit's box inside it
@@ -137,10 +137,22 @@ class DrawDigit(Widget):
     figsize = (6.4, 2.7)
 
     def __init__(self, model, images, **initial):
+        if not isinstance(model, nnkit.nn.Module):
+            raise TypeError(f"DrawDigit: expected a trained nnkit model (an nn.Module taking "
+                            f"(N, 784) pixels, returning (N, 10) logits). Received: "
+                            f"model={describe(model)}")
         self.model, self.images = model, np.asarray(images, dtype=np.float64)
         if self.images.ndim != 3 or self.images.shape[1:] != (SIZE, SIZE):
             raise ValueError("DrawDigit: expected images of shape (N, 28, 28). "
                              f"Received: images.shape={self.images.shape}")
+        try:
+            guess = predict_probabilities(model, np.zeros((SIZE, SIZE)))
+        except Exception as error:  # the learner's model: any failure, named with its cause
+            raise ValueError(f"DrawDigit: expected a model taking (N, 784) pixels. Calling it "
+                             f"on one image of shape (1, 784) failed with: {error}") from error
+        if guess.shape != (10,):
+            raise ValueError(f"DrawDigit: expected the model to return (N, 10) logits, one per "
+                             f"digit. Received: {guess.shape[0]} numbers per image")
         self.strokes, self._last_live_update = [], 0.0
         self.background = self._upsampled(initial.get("digit", 0))
         self.canvas = self._make_canvas()

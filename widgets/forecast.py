@@ -18,7 +18,7 @@ import ipywidgets
 import numpy as np
 
 import nnkit
-from widgets.base import Widget
+from widgets.base import Widget, describe
 
 
 def forecast_windows(series, start, window, num_horizons):
@@ -65,10 +65,24 @@ class ForecastWidget(Widget):
 
     def __init__(self, model, series, dates, test_start, window, scale=1.0, label="LSTM",
                  **initial):
+        if not callable(model):
+            raise TypeError(f"ForecastWidget: expected a trained forecaster, a model mapping "
+                            f"windows (M, window, 1) to forecasts (M, num_horizons). Received: "
+                            f"model={describe(model)}")
         self.series, self.dates, self.scale = np.asarray(series, np.float32), dates, scale
+        if self.series.ndim != 1 or len(dates) != len(self.series):
+            raise ValueError(f"ForecastWidget: expected a 1-D series and dates of the same "
+                             f"length. Received: series.shape={self.series.shape}, "
+                             f"len(dates)={len(dates)}")
         self.test_start, self.window, self.label = test_start, window, label
         with nnkit.no_grad():
-            self.num_horizons = model(nnkit.tensor(self.series[None, :window, None])).shape[-1]
+            shape = getattr(model(nnkit.tensor(self.series[None, :window, None])), "shape", None)
+        if shape is None or len(shape) != 2:
+            raise ValueError(f"ForecastWidget: expected the model to return forecasts "
+                             f"(M, num_horizons) for windows (M, {window}, 1). Received: "
+                             f"{'no array' if shape is None else f'shape {tuple(shape)}'}")
+        self.num_horizons = shape[-1]
+        with nnkit.no_grad():
             self.inputs, self.targets = forecast_windows(self.series, test_start, window,
                                                          self.num_horizons)
             self.predictions = model(nnkit.tensor(self.inputs)).numpy()
