@@ -92,6 +92,9 @@ def test_empty_batch_is_named_not_blamed_on_the_learning_rate():
     with pytest.raises(ValueError, match=r"expected a batch with at least one sample. Received "
                                          r"an empty batch, input shape \(0, 3\)"):
         F.cross_entropy(nnkit.zeros(0, 3), np.zeros(0, np.int64))
+    with pytest.raises(ValueError, match=r"mse_loss: expected a batch with at least one sample. "
+                                         r"Received an empty batch"):
+        F.mse_loss(nnkit.zeros(0, 1), nnkit.zeros(0, 1))
     with pytest.raises(ValueError, match="every target equals ignore_index=-100"):
         F.cross_entropy(nnkit.zeros(2, 3), np.array([-100, -100]))
 

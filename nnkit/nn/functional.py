@@ -111,6 +111,9 @@ def check_reduction(reduction, name):
 
 def _reduce(loss, reduction, name):
     check_reduction(reduction, name)
+    if reduction == "mean" and loss.size == 0:  # the mean of nothing is nan: say why instead
+        raise ValueError(f"{name}: expected a batch with at least one sample. Received an empty "
+                         f"batch, loss shape {loss.shape}: check the slicing or the DataLoader")
     if reduction == "mean":
         return loss.mean()
     return loss.sum() if reduction == "sum" else loss
