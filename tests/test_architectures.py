@@ -279,7 +279,7 @@ def test_multihead_attention_matches_torch(masks):
     with torch.no_grad():
         torch_layer.in_proj_bias.normal_()
         torch_layer.out_proj.bias.normal_()
-    layer = nn.MultiheadAttention(8, 2)
+    layer = nn.MultiheadAttention(8, 2, batch_first=True)
     load_from_torch(layer, torch_layer)
     qn, qt = both(RNG.standard_normal((2, 5, 8)).astype(np.float32))
     kn, kt = both(RNG.standard_normal((2, 6, 8)).astype(np.float32))
@@ -351,12 +351,16 @@ def test_attention_errors():
     with pytest.raises(ValueError, match="embed_dim must be divisible by num_heads. Received "
                                          "embed_dim=10, num_heads=3"):
         nn.MultiheadAttention(10, 3)
-    layer = nn.MultiheadAttention(8, 2)
+    layer = nn.MultiheadAttention(8, 2, batch_first=True)
     x = nnkit.zeros(2, 5, 8)
     with pytest.raises(ValueError, match=r"expected attn_mask of shape \(5, 5\)"):
         layer(x, x, x, attn_mask=np.zeros((4, 4), bool))
-    with pytest.raises(ValueError, match=r"expected query of shape \(N, length, 8\)"):
+    with pytest.raises(ValueError, match=r"expected query of shape \(N, length, E\) with E=8. "
+                                         r"Received \(2, 5, 6\)"):
         layer(nnkit.zeros(2, 5, 6), x, x)
+    with pytest.raises(ValueError, match=r"expected key of shape \(length, N, E\); pass "
+                                         r"batch_first=True .* Received \(5, 8\)"):
+        nn.MultiheadAttention(8, 2)(x, nnkit.zeros(5, 8), x)
 
 
 # ---------------------------------------------------------------- TinyGPT

@@ -97,7 +97,7 @@ MHA_MASKS = {
 
 def test_mha_boolean_mask_true_means_blocked():
     nnkit.manual_seed(0)
-    layer = nn.MultiheadAttention(8, 2)
+    layer = nn.MultiheadAttention(8, 2, batch_first=True)
     x = nnkit.randn(2, L, 8)
     kv = nnkit.randn(2, S, 8)
     _, weights = layer(x, kv, kv, attn_mask=BLOCKED)
@@ -111,7 +111,7 @@ def test_mha_boolean_mask_true_means_blocked():
 def test_mha_masks_match_torch(masks, need_weights):
     torch.manual_seed(0)
     torch_layer = torch.nn.MultiheadAttention(8, 2, batch_first=True)
-    layer = nn.MultiheadAttention(8, 2)
+    layer = nn.MultiheadAttention(8, 2, batch_first=True)
     layer.load_state_dict({k: v.detach().numpy() for k, v in torch_layer.state_dict().items()})
     q = RNG.standard_normal((2, L, 8)).astype(np.float32)
     kv = RNG.standard_normal((2, S, 8)).astype(np.float32)
@@ -130,7 +130,7 @@ def test_causal_mask_through_mha_matches_sdpa_is_causal(need_weights):
     # MultiheadAttention with nn.causal_mask (True = blocked) and the function with
     # is_causal=True must be the same attention, on the fused and step-by-step paths
     nnkit.manual_seed(1)
-    layer = nn.MultiheadAttention(8, 1, bias=False)
+    layer = nn.MultiheadAttention(8, 1, bias=False, batch_first=True)
     layer.in_proj_weight.data[...] = np.vstack([np.eye(8, dtype=np.float32)] * 3)  # Q=K=V=x
     layer.out_proj.weight.data[...] = np.eye(8, dtype=np.float32)
     x = nnkit.randn(2, 5, 8)
@@ -150,9 +150,31 @@ def test_tiny_gpt_does_not_see_the_future():
 
 
 def test_mha_mask_errors():
-    layer = nn.MultiheadAttention(8, 2)
+    layer = nn.MultiheadAttention(8, 2, batch_first=True)
     x = nnkit.randn(2, L, 8)
     with pytest.raises(ValueError, match=r"expected attn_mask of shape \(4, 4\). Received \(4, 6\)"):
         layer(x, x, x, attn_mask=BLOCKED)
     with pytest.raises(TypeError, match="boolean key_padding_mask .* Received dtype int64"):
         layer(x, x, x, key_padding_mask=np.zeros((2, L), np.int64))
+
+
+@needs_torch
+@pytest.mark.parametrize("need_weights", [True, False], ids=["step_by_step", "fused"])
+def test_mha_default_layout_is_length_first_as_torch(need_weights):
+    torch.manual_seed(0)
+    torch_layer, layer = torch.nn.MultiheadAttention(8, 2), nn.MultiheadAttention(8, 2)
+    assert layer.batch_first is torch_layer.batch_first is False
+    assert "batch_first" not in repr(layer)
+    assert "batch_first=True" in repr(nn.MultiheadAttention(8, 2, batch_first=True))
+    layer.load_state_dict({k: v.detach().numpy() for k, v in torch_layer.state_dict().items()})
+    q = RNG.standard_normal((L, 2, 8)).astype(np.float32)  # (length, batch, embed)
+    kv = RNG.standard_normal((S, 2, 8)).astype(np.float32)
+    padding = np.array([[False] * S, [False] * 4 + [True] * 2])
+    out_n, w_n = layer(nnkit.tensor(q), nnkit.tensor(kv), nnkit.tensor(kv),
+                       key_padding_mask=padding, attn_mask=BLOCKED, need_weights=need_weights)
+    out_t, w_t = torch_layer(torch.tensor(q), torch.tensor(kv), torch.tensor(kv),
+                             key_padding_mask=torch.tensor(padding),
+                             attn_mask=torch.tensor(BLOCKED), need_weights=need_weights)
+    np.testing.assert_allclose(out_n.data, out_t.detach().numpy(), rtol=1e-4, atol=1e-5)
+    if need_weights:
+        np.testing.assert_allclose(w_n.data, w_t.detach().numpy(), rtol=1e-4, atol=1e-5)

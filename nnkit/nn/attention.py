@@ -64,15 +64,19 @@ def _attention_with_weights(q, k, v, bias=None, dropout_p=0.0):
 
 
 class MultiheadAttention(Module):
-    r"""Multi-head attention with PyTorch's parameters and arguments (batch_first=True).
+    r"""Multi-head attention with PyTorch's parameters, arguments and defaults.
 
     Args:
         embed_dim: size of each token's vector; num_heads: how many heads
             (embed_dim must divide evenly); dropout: on the attention weights.
+        bias: learn the projections' biases.
+        batch_first: inputs and output are (N, L, E) instead of PyTorch's
+            default (L, N, E), length first.
 
     ``forward(query, key, value, key_padding_mask=None, need_weights=True,
     attn_mask=None, average_attn_weights=True)`` returns ``(output, weights)``:
-    output (N, L, E); weights (N, L, S) averaged over heads, or (N, heads, L, S).
+    output shaped as the query; weights (N, L, S) averaged over heads, or
+    (N, heads, L, S), in both layouts.
     Set ``record_attention = True`` to keep every head's weights of the last
     call in ``last_attention`` (for the heatmap widget).
 
@@ -87,15 +91,13 @@ class MultiheadAttention(Module):
     round (True = may look), as PyTorch's does.
     """
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, batch_first=True):
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, batch_first=False):
         super().__init__()
         self.embed_dim = _positive_int(embed_dim, "embed_dim", "MultiheadAttention")
         self.num_heads = _positive_int(num_heads, "num_heads", "MultiheadAttention")
         if embed_dim % num_heads:
             raise ValueError(f"MultiheadAttention: embed_dim must be divisible by num_heads. "
                              f"Received embed_dim={embed_dim}, num_heads={num_heads}")
-        if not batch_first:
-            raise ValueError("MultiheadAttention: only batch_first=True (N, L, E) is supported")
         self.dropout, self.batch_first = dropout, batch_first
         self.in_proj_weight = Parameter(np.empty((3 * embed_dim, embed_dim), np.float32))
         init.xavier_uniform_(self.in_proj_weight)
@@ -121,12 +123,22 @@ class MultiheadAttention(Module):
                 attn_mask=None, average_attn_weights=True):
         same = query is key and key is value  # self-attention: one projection (fused path)
         query, key, value = (match_dtype(x, self.in_proj_weight.dtype) for x in (query, key, value))
-        if same:
-            key = value = query
+        layout = "(N, length, E)" if self.batch_first else \
+            "(length, N, E); pass batch_first=True for (N, length, E)"
         for name, x in (("query", query), ("key", key), ("value", value)):
             if x.ndim != 3 or x.shape[-1] != self.embed_dim:
-                raise ValueError(f"MultiheadAttention: expected {name} of shape (N, length, "
-                                 f"{self.embed_dim}). Received {tuple(x.shape)}")
+                raise ValueError(f"MultiheadAttention: expected {name} of shape {layout} with "
+                                 f"E={self.embed_dim}. Received {tuple(x.shape)}")
+        if not self.batch_first:  # the work below is batch first
+            query, key, value = (x.transpose(1, 0, 2) for x in (query, key, value))
+        if same:
+            key = value = query
+        out, weights = self._attend(query, key, value, key_padding_mask, need_weights, attn_mask,
+                                    average_attn_weights)
+        return (out if self.batch_first else out.transpose(1, 0, 2)), weights
+
+    def _attend(self, query, key, value, key_padding_mask, need_weights, attn_mask,
+                average_attn_weights):
         n, target_len, source_len = query.shape[0], query.shape[1], key.shape[1]
         mask = None
         if attn_mask is not None or key_padding_mask is not None:
@@ -158,7 +170,8 @@ class MultiheadAttention(Module):
         return self.out_proj(out)
 
     def extra_repr(self):
-        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}"
+        text = f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}"
+        return text + (", batch_first=True" if self.batch_first else "")
 
 
 class SinusoidalPositionalEncoding(Module):
@@ -218,7 +231,7 @@ class TransformerBlock(Module):
         super().__init__()
         dim_feedforward = dim_feedforward or 4 * d_model
         self.causal = causal
-        self.self_attn = MultiheadAttention(d_model, num_heads, dropout=dropout)
+        self.self_attn = MultiheadAttention(d_model, num_heads, dropout=dropout, batch_first=True)
         self.linear1 = Linear(d_model, dim_feedforward)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model)
