@@ -31,3 +31,10 @@ def test_readme_links_every_chapter():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [p.name for p in CHAPTERS if f"chapters/{p.name}" not in readme]
     assert missing == [], f"README.md does not link {missing}"
+
+
+def test_differences_from_pytorch_page_exists_and_is_linked():
+    page = "docs/differences-from-pytorch.md"
+    assert (ROOT / page).exists()
+    assert f"]({page})" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"](../{page})" in markdown_of(ROOT / "chapters" / "13_where_next.ipynb")
