@@ -36,7 +36,8 @@ class ModuleList(Module):
         self.extend(modules)
 
     def _items(self):
-        return [getattr(self, str(i)) for i in range(len(self))]
+        # children "0", "1", ... in insertion order: one pass, no lookups by name
+        return [value for name, value in vars(self).items() if name.isdigit()]
 
     def __len__(self):
         return sum(1 for name in vars(self) if name.isdigit())
