@@ -67,14 +67,28 @@ class LogSoftmax(Softmax):
 
 
 class SiLU(Module):
-    r"""$x\,\sigma(x)$, also called swish: a smooth ReLU that lets small negatives through."""
+    r"""$x\,\sigma(x)$, also called swish: a smooth ReLU that lets small negatives through.
+
+    Shape: any input; the output has its shape.
+
+    Example::
+
+        >>> nn.SiLU()(nnkit.tensor([-1.0, 0.0, 2.0]))
+        tensor([-0.2689,  0.    ,  1.7616])
+    """
 
     def forward(self, x):
         return F.silu(x)
 
 
 class ELU(Module):
-    r"""$x$ for $x > 0$, else $\alpha(e^x - 1)$: negative outputs push mean activations to 0."""
+    r"""$x$ for $x > 0$, else $\alpha(e^x - 1)$: negative outputs push mean activations to 0.
+
+    Args:
+        alpha: the value approached for very negative inputs is $-\alpha$.
+
+    Shape: any input; the output has its shape.
+    """
 
     def __init__(self, alpha=1.0):
         super().__init__()
@@ -88,7 +102,14 @@ class ELU(Module):
 
 
 class Softplus(Module):
-    r"""$\frac1\beta\log(1 + e^{\beta x})$: a smooth ReLU, always positive."""
+    r"""$\frac1\beta\log(1 + e^{\beta x})$: a smooth ReLU, always positive.
+
+    Args:
+        beta: sharpness (large beta is close to ReLU). threshold: where
+            $\beta x$ exceeds it, the output is $x$ itself (no overflow).
+
+    Shape: any input; the output has its shape.
+    """
 
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
