@@ -177,6 +177,20 @@ def test_recurrent_default_layout_is_time_first_as_torch(kind):
     np.testing.assert_allclose(out_n.data, out_t.detach().numpy(), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_both_recurrent_layouts_compute_the_same_thing(kind):
+    time_first = getattr(nn, kind)(3, 4, num_layers=2)
+    batch_first = getattr(nn, kind)(3, 4, num_layers=2, batch_first=True)
+    batch_first.load_state_dict(time_first.state_dict())
+    x = RNG.standard_normal((5, 2, 3)).astype(np.float32)  # (time, batch, features)
+    out_t, state_t = time_first(nnkit.tensor(x))
+    out_b, state_b = batch_first(nnkit.tensor(x.transpose(1, 0, 2)))
+    np.testing.assert_allclose(out_t.data, out_b.data.transpose(1, 0, 2), rtol=1e-6)
+    h_t, h_b = (s[0] if kind == "LSTM" else s for s in (state_t, state_b))
+    assert h_t.shape == (2, 2, 4)  # (num_layers, batch, hidden) in both layouts
+    np.testing.assert_allclose(h_t.data, h_b.data, rtol=1e-6)
+
+
 def test_recurrent_repr_shows_batch_first_only_when_set():
     assert repr(nn.LSTM(3, 4)) == "LSTM(3, 4)"
     assert repr(nn.GRU(3, 4, batch_first=True)) == "GRU(3, 4, batch_first=True)"

@@ -178,3 +178,14 @@ def test_mha_default_layout_is_length_first_as_torch(need_weights):
     np.testing.assert_allclose(out_n.data, out_t.detach().numpy(), rtol=1e-4, atol=1e-5)
     if need_weights:
         np.testing.assert_allclose(w_n.data, w_t.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_mha_layouts_compute_the_same_thing():
+    length_first = nn.MultiheadAttention(8, 2)
+    batch_first = nn.MultiheadAttention(8, 2, batch_first=True)
+    batch_first.load_state_dict(length_first.state_dict())
+    q = RNG.standard_normal((L, 2, 8)).astype(np.float32)  # (length, batch, embed)
+    out_l, w_l = length_first(q, q, q, attn_mask=nn.causal_mask(L))
+    out_b, w_b = batch_first(*[q.transpose(1, 0, 2)] * 3, attn_mask=nn.causal_mask(L))
+    np.testing.assert_allclose(out_l.data, out_b.data.transpose(1, 0, 2), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(w_l.data, w_b.data, rtol=1e-6)  # (N, L, S) in both layouts
