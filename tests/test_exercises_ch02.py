@@ -119,7 +119,20 @@ def test_relu_derivative_rejects_the_value_instead_of_the_slope():
 
 def test_tanh_from_sigmoid_accepts_the_identity_and_nnkit():
     assert check.tanh_from_sigmoid(lambda z: 2 * stable_sigmoid(2 * z) - 1)
-    assert check.tanh_from_sigmoid(lambda z: nnkit.tensor(z).tanh().numpy())
+    assert check.tanh_from_sigmoid(
+        lambda z: (2 * F.sigmoid(nnkit.tensor(2 * z, dtype=np.float64)) - 1).numpy())
+
+
+@pytest.mark.parametrize("ready_made", [
+    np.tanh,
+    lambda z: np.tanh(z),
+    lambda z: nnkit.tensor(z, dtype=np.float64).tanh().numpy(),
+    lambda z: np.vectorize(lambda v: __import__("math").tanh(v))(z),
+], ids=["np.tanh itself", "a lambda calling np.tanh", "Tensor.tanh", "math.tanh in a nested lambda"])
+def test_tanh_from_sigmoid_sends_back_a_ready_made_tanh(ready_made):
+    # the numbers are right, but the exercise is the identity 2 sigma(2z) - 1
+    result = check.tanh_from_sigmoid(ready_made)
+    assert not result and "tanh" in result.message and "2 * my_sigmoid(2 * z) - 1" in result.message
 
 
 def test_tanh_from_sigmoid_rejects_a_missing_inner_factor():
@@ -148,6 +161,22 @@ def test_softmax_rejects_the_unstable_version():
     result = check.softmax(lambda z: np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True))
     assert not result and "[1000, 1001]" in result.message
     assert "overflow" in result.message and "Subtract the max" in result.message
+
+
+@pytest.mark.parametrize("shift, where", [
+    (lambda z: z.min(axis=-1, keepdims=True), "spread from -1000 to 1000"),
+    (lambda z: z.mean(axis=-1, keepdims=True), "spread from -1000 to 1000"),
+    (lambda z: z[..., :1], "spread from -1000 to 1000"),
+    (lambda z: z.max(), "very different scales"),
+], ids=["the minimum", "the mean", "the first score", "the whole batch's maximum"])
+def test_softmax_rejects_every_shift_but_the_rows_own_maximum(shift, where):
+    # each of these cancels in the ratio too, but leaves exponents that overflow or underflow
+    def shifted_softmax(z):
+        e = np.exp(z - shift(z))
+        return e / e.sum(axis=-1, keepdims=True)
+    result = check.softmax(shifted_softmax)
+    assert not result and where in result.message
+    assert "maximum" in result.message and "keepdims=True" in result.message
 
 
 def test_softmax_rejects_the_wrong_axis():

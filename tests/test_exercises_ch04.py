@@ -185,6 +185,17 @@ def test_grad_rejects_missing_one_hot():
     assert "one-hot" in message(check.cross_entropy_grad(softmax_only))
 
 
+def test_grad_rejects_a_softmax_without_the_max_shift():
+    # the chapter promises logits of 1000: exp(1000) is inf, and inf / inf is nan
+    def unshifted(z, t):
+        with np.errstate(over="ignore", invalid="ignore"):
+            p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        p[np.arange(len(t)), t] -= 1
+        return p / len(t)
+    text = message(check.cross_entropy_grad(unshifted))
+    assert "huge logits" in text and "subtract the row maximum" in text
+
+
 def test_grad_is_compared_with_finite_differences_not_a_formula():
     # a gradient off by a little in one entry fails: the expected values are numeric
     def slightly_off(z, t):

@@ -71,3 +71,24 @@ def test_every_control_changes_the_result_and_the_picture():
 def test_an_unknown_activation_is_named_in_the_error(explorer):
     with pytest.raises(ValueError, match="Received: activation='softplus'"):
         explorer.compute(w1=1.0, w2=1.0, bias=0.0, activation="softplus", data="xor")
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_the_colour_map_is_white_exactly_on_the_decision_line(activation):
+    import matplotlib
+
+    from widgets.neuron import colour_scale
+
+    explorer = NeuronExplorer(w1=1.0, w2=0.5, bias=0.3, activation=activation)
+    cmap_name, low, high = colour_scale(activation)
+    # the output on the line z = 0 (the step's jump: 0.5) maps to the white end or middle
+    at_line = ACTIVATIONS[activation][2]
+    rgba = matplotlib.colormaps[cmap_name]((at_line - low) / (high - low))
+    assert np.allclose(rgba[:3], 1.0, atol=0.07), (cmap_name, rgba)
+    # and the drawn image uses that scale
+    assert explorer.image.get_cmap().name == cmap_name and explorer.image.get_clim() == (low, high)
+
+
+def test_weight_sliders_update_while_dragged():
+    explorer = NeuronExplorer()
+    assert all(explorer.controls[name].continuous_update for name in ("w1", "w2", "bias"))

@@ -135,3 +135,64 @@ def test_an_unsafe_expression_is_shown_as_an_error_and_the_old_picture_stays():
     assert widget.png == before
     widget.set(expression="x1 * w1")
     assert widget.error is None
+
+
+# ---------------------------------------------------------------- edges: routing and highlighting
+
+def _edges_of(stepper):
+    graph = stepper.result["graph"]
+    return graph["nodes"], graph["edges"]
+
+
+def test_an_input_reused_layers_later_is_routed_around_the_boxes_in_between():
+    import numpy as np
+
+    from widgets.backprop import CLEARANCE, curve_points, route_edges
+
+    stepper = BackpropStepper(expression="a*b + a", inputs="a=2, b=-3")
+    nodes, edges = _edges_of(stepper)
+    to_screen = stepper.ax_graph.transData.transform
+    routes = route_edges(nodes, edges, to_screen)
+    half = np.abs(to_screen(np.array([CLEARANCE])) - to_screen(np.zeros((1, 2))))[0]
+    for edge, (bend, _) in zip(edges, routes):
+        start, end = (to_screen(np.array([[nodes[i]["x"], nodes[i]["y"]]]))[0]
+                      for i in (edge["from"], edge["to"]))
+        points = curve_points(start, end, bend)
+        for other in nodes:
+            if other["id"] in (edge["from"], edge["to"]):
+                continue
+            centre = to_screen(np.array([[other["x"], other["y"]]]))[0]
+            assert not np.any(np.all(np.abs(points - centre) < half, axis=1)), (edge, other["name"])
+    # the straight line from a to the sum would cross a*b's box: that edge is bent
+    a_to_sum = next(i for i, e in enumerate(edges) if nodes[e["from"]]["name"] == "a"
+                    and e["op"] == "+")
+    assert routes[a_to_sum][0] != 0.0
+
+
+def test_each_edge_label_sits_on_the_middle_of_its_own_curve():
+    import numpy as np
+
+    from widgets.backprop import curve_points
+
+    stepper = BackpropStepper(expression="x*x + x", inputs="x=3")  # two parallel edges and a long one
+    nodes, edges = _edges_of(stepper)
+    to_screen = stepper.ax_graph.transData.transform
+    for arrow, label, edge in zip(stepper.arrows, stepper.edge_labels, edges):
+        start, end = (to_screen(np.array([[nodes[i]["x"], nodes[i]["y"]]]))[0]
+                      for i in (edge["from"], edge["to"]))
+        bend = float(arrow.get_connectionstyle().rad)
+        middle = curve_points(start, end, bend, num=3)[1]
+        assert np.allclose(to_screen(np.array([label.get_position()]))[0], middle, atol=1.0)
+    bends = sorted(float(a.get_connectionstyle().rad) for a in stepper.arrows[:len(edges)])
+    assert len(set(bends)) >= 2  # x used twice in x*x: two distinct arcs, not one on top of the other
+
+
+def test_the_edges_being_walked_are_highlighted_forward_and_backward():
+    stepper = BackpropStepper(expression="a*b + a", inputs="a=2, b=-3")
+    nodes, edges = _edges_of(stepper)
+    for step in range(1, stepper.result["total"] + 1):
+        stepper.controls["step"].value = step
+        current = stepper.result["current"]
+        for arrow, edge in zip(stepper.arrows, edges):
+            walked = edge["to"] == current
+            assert (arrow.get_linewidth() > 2) == walked, (step, edge)

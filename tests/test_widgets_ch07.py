@@ -11,6 +11,7 @@ from widgets.optimizer_race import (
     contour_lines,
     descend,
 )
+from widgets.optimizer_race import race as race_paths
 
 ALL = {checkbox_name(name): True for name in OPTIMIZERS}
 
@@ -158,3 +159,33 @@ def test_play_button_drives_the_step_slider(race):
 def test_bad_optimizer_name_is_a_clear_error():
     with pytest.raises(ValueError, match="Received: name='Adamm'"):
         descend(SURFACES["round bowl"], "Adamm", 0.1, 0.9)
+
+
+# ---------------------------------------------------------------- the chapter's suggested tasks
+
+@pytest.mark.parametrize("surface, lr, momentum", [
+    ("long valley", 0.6, 0.9),          # task 1: GD past 2 / L diverges
+    ("saddle", 0.1, 0.9),               # task 2
+    ("Rosenbrock banana", 0.002, 0.9),  # task 3, both rates
+    ("Rosenbrock banana", 0.05, 0.9),
+    ("noisy valley", 0.1, 0.0),         # task 4: momentum down to 0 ...
+    ("noisy valley", 0.1, 0.99),        # ... and up to 0.99
+])
+def test_every_task_the_chapter_suggests_runs_with_every_racer_shown(surface, lr, momentum):
+    widget = OptimizerRace(**ALL)
+    result = widget.compute(surface=surface, lr=lr, momentum=momentum, step=NUM_STEPS,
+                            **ALL)
+    assert set(result["paths"]) == set(OPTIMIZERS)
+
+
+def test_nesterov_without_momentum_races_as_plain_gradient_descent():
+    paths, _ = race_paths("noisy valley", ("GD", "Nesterov"), 0.1, 0.0)
+    np.testing.assert_array_equal(paths["Nesterov"], paths["GD"])
+
+
+def test_momentum_amplifies_noise_unless_the_effective_step_is_kept():
+    # chapter 07's claim: the steady step of momentum is lr / (1 - mu)
+    def tail(lr, momentum, name):
+        _, losses = race_paths("noisy valley", (name,), lr, momentum)
+        return np.mean(losses[name][-50:])
+    assert tail(0.1, 0.9, "momentum") > tail(0.1, 0.0, "GD") > tail(0.01, 0.9, "momentum")

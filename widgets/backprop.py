@@ -14,6 +14,7 @@ functions ``exp log tanh sigmoid relu``. It is never passed to ``eval``.
 import ast
 
 import ipywidgets
+import numpy as np
 from matplotlib.patches import FancyArrowPatch
 
 from nnkit.value import Value
@@ -167,7 +168,8 @@ def stepper_state(expression, inputs, step):
 
 # ---------------------------------------------------------------- the widget
 
-COLOURS = {"forward": "#ffd27f", "backward": "#9fd89f", "plain": "white", "input": "#e8eefc"}
+COLOURS = {"forward": "#ffd27f", "backward": "#9fd89f", "plain": "white", "input": "#e8eefc",
+           "edge_forward": "#c77c00", "edge_backward": "#1f8a3a"}
 
 
 class BackpropStepper(Widget):
@@ -248,6 +250,8 @@ class BackpropStepper(Widget):
                                                        visible=False))
         self.caption = self.ax_text.text(0.0, 1.0, "", va="top", fontsize=8.5,
                                          family="monospace", transform=self.ax_text.transAxes)
+        # run the layout once now: edges are routed in screen space, which it settles
+        fig.draw_without_rendering()
 
     def redraw(self, result):
         nodes = result["graph"]["nodes"]
@@ -258,34 +262,98 @@ class BackpropStepper(Widget):
             box.get_bbox_patch().set_facecolor(_box_colour(node, result))
         for box in self.boxes[len(nodes):]:
             box.set_visible(False)
-        self._draw_edges(result)
         width = max(node["x"] for node in nodes)
         height = max(abs(node["y"]) for node in nodes)
+        # limits first: the edges are routed in screen space, which the limits define
         self.ax_graph.set(xlim=(-0.6, width + 0.6), ylim=(-height - 0.6, height + 0.6))
+        self._draw_edges(result)
         self.caption.set_text(f"step {result['step']} of {result['total']}   "
                               + result["text"])
 
     def _draw_edges(self, result):
         nodes, edges = result["graph"]["nodes"], result["graph"]["edges"]
-        seen = {}
-        for arrow, label, edge in zip(self.arrows, self.edge_labels, edges):
+        to_screen = self.ax_graph.transData
+        routes = route_edges(nodes, edges, to_screen.transform)
+        active = traversed_edges(result)
+        for number, (arrow, label, edge, (bend, middle)) in enumerate(
+                zip(self.arrows, self.edge_labels, edges, routes)):
             start, end = nodes[edge["from"]], nodes[edge["to"]]
-            repeat = seen.setdefault((edge["from"], edge["to"]), 0)
-            seen[(edge["from"], edge["to"])] += 1
-            bend = (0.0, 0.35, -0.35)[repeat % 3]  # a value used twice: two curved arrows
             arrow.set_positions((start["x"], start["y"]), (end["x"], end["y"]))
             arrow.set_connectionstyle(f"arc3,rad={bend}")
+            on = number in active
+            arrow.set_color(COLOURS["edge_" + result["phase"]] if on else "0.45")
+            arrow.set_linewidth(2.2 if on else 1.0)
+            arrow.set_zorder(2 if on else 1)
             arrow.set_visible(True)
-            middle_x = (start["x"] + end["x"]) / 2
-            middle_y = (start["y"] + end["y"]) / 2 + 0.08 + bend * 0.5
             known = edge["to"] in result["data"]  # a local derivative needs the forward value
             local = f" ∂={edge['local']:.3g}" if known else " ∂=?"
-            label.set_position((middle_x, middle_y))
+            # the label sits on the middle of its own curve, so it is never on the wrong side
+            label.set_position(to_screen.inverted().transform(middle))
             label.set_text(f"{edge['op']}{local}")
+            label.set_fontweight("bold" if on else "normal")
             label.set_visible(True)
         for arrow, label in zip(self.arrows[len(edges):], self.edge_labels[len(edges):]):
             arrow.set_visible(False)
             label.set_visible(False)
+
+
+# ---------------------------------------------------------------- edge routing, no drawing
+
+BENDS = (0.0, 0.3, -0.3, 0.5, -0.5, 0.7, -0.7)  # straight first, then ever wider arcs
+CLEARANCE = (0.32, 0.3)  # half the size of a box, in data units (layers are 1 apart)
+
+
+def curve_points(start, end, bend, num=25):
+    """Points along matplotlib's ``arc3,rad=bend`` curve from ``start`` to ``end`` (screen space).
+
+    arc3 is a quadratic Bezier curve whose control point sits ``bend`` times the
+    chord's length off the chord's middle, to the right of the direction of travel.
+    """
+    (x1, y1), (x2, y2) = start, end
+    control = ((x1 + x2) / 2 + bend * (y2 - y1), (y1 + y2) / 2 - bend * (x2 - x1))
+    t = np.linspace(0.0, 1.0, num)[:, None]
+    return (1 - t) ** 2 * np.array(start) + 2 * t * (1 - t) * np.array(control) + t**2 * np.array(end)
+
+
+def route_edges(nodes, edges, to_screen):
+    """For each edge, (bend, middle of its curve in screen space).
+
+    An edge that would pass through another node's box (an input used again
+    several layers later) is bent around it; two edges between the same pair of
+    nodes (a value used twice) bend apart. ``to_screen`` maps data to screen points.
+    """
+    centres = np.array([(node["x"], node["y"]) for node in nodes], dtype=float)
+    screen = to_screen(centres)
+    # a box's half size in screen units, measured by mapping the clearance rectangle
+    half = np.abs(to_screen(np.array([CLEARANCE])) - to_screen(np.zeros((1, 2))))[0]
+    routes, taken = [], {}
+    for edge in edges:
+        ends = (edge["from"], edge["to"])
+        others = [i for i in range(len(nodes)) if i not in ends]
+        used = taken.setdefault(ends, set())
+        bend = next((b for b in BENDS if b not in used
+                     and not _passes_through(screen[ends[0]], screen[ends[1]], b, screen[others], half)),
+                    next(b for b in BENDS if b not in used))
+        used.add(bend)
+        middle = curve_points(screen[ends[0]], screen[ends[1]], bend, num=3)[1]
+        routes.append((bend, middle))
+    return routes
+
+
+def _passes_through(start, end, bend, boxes, half):
+    if len(boxes) == 0:
+        return False
+    points = curve_points(start, end, bend)
+    inside = np.all(np.abs(points[:, None, :] - boxes[None, :, :]) < half, axis=2)
+    return bool(inside.any())
+
+
+def traversed_edges(result):
+    """Indices of the edges the current step walks: into the node computed forward, or
+    from the node whose gradient is being passed back to its parents."""
+    if result["current"] is None:
+        return set()
+    return {i for i, edge in enumerate(result["graph"]["edges"]) if edge["to"] == result["current"]}
 
 
 def _box_text(node, result):

@@ -33,13 +33,27 @@ def _through_nnkit(fn):
     return lambda z: fn(nnkit.tensor(z, dtype=np.float64)).numpy()
 
 
-# name -> (function, value range of the output, the threshold that means z = 0)
+# name -> (function, value range of the output, the output at z = 0)
 ACTIVATIONS = {
     "step": (step, (0.0, 1.0), 0.5),
     "sigmoid": (_through_nnkit(F.sigmoid), (0.0, 1.0), 0.5),
     "tanh": (_through_nnkit(F.tanh), (-1.0, 1.0), 0.0),
     "relu": (_through_nnkit(F.relu), (0.0, 4.0), 0.0),
 }
+
+
+def colour_scale(activation):
+    """(colour map, low, high) that puts white exactly at the decision line z = 0.
+
+    A diverging map is white at its middle, so its range is centred on the
+    activation's output at z = 0. ReLU's output at the line is its lowest
+    value, 0 (class 0's whole side is 0 too), so it gets a map that starts white.
+    """
+    _, (low, high), at_line = ACTIVATIONS[activation]
+    if at_line == low:
+        return "Reds", low, high
+    reach = max(at_line - low, high - at_line)
+    return "RdBu_r", at_line - reach, at_line + reach
 
 def _two_blobs():
     return datasets.gaussians(100, noise=0.8, seed=1)
@@ -89,7 +103,7 @@ class NeuronExplorer(Widget):
     def make_controls(self):
         style = {"description_width": "48px"}
         slider = {"min": -3.0, "max": 3.0, "step": 0.1, "style": style,
-                  "continuous_update": False, "layout": ipywidgets.Layout(width="230px")}
+                  "continuous_update": True, "layout": ipywidgets.Layout(width="230px")}
         return {
             "w1": ipywidgets.FloatSlider(value=0.0, description="w1", **slider),
             "w2": ipywidgets.FloatSlider(value=1.0, description="w2", **slider),
@@ -143,8 +157,9 @@ class NeuronExplorer(Widget):
         self.title = ax.set_title("", fontsize=10)
 
     def redraw(self, result):
-        low, high = result["value_range"]
+        cmap, low, high = colour_scale(result["activation"])
         self.image.set_data(result["surface"])
+        self.image.set_cmap(cmap)
         self.image.set_clim(low, high)
         X, y, y_hat = result["X"], result["y"], result["y_hat"]
         self.points.set_offsets(X)

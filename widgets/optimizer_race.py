@@ -95,6 +95,10 @@ def make_optimizer(name, params, lr, momentum):
     if name == "momentum":
         return optim.SGD(params, lr=lr, momentum=momentum)
     if name == "Nesterov":
+        # NOTE: with momentum 0 Nesterov's look-ahead is plain gradient descent, and SGD
+        # (like torch's) refuses nesterov=True without momentum: race it as GD instead
+        if momentum == 0:
+            return optim.SGD(params, lr=lr)
         return optim.SGD(params, lr=lr, momentum=momentum, nesterov=True)
     if name == "RMSprop":
         return optim.RMSprop(params, lr=lr)

@@ -8,9 +8,11 @@ floating-point warnings turned into errors, so an ``exp`` that overflows
 (``np.exp(1000)`` is ``inf``) is reported on the spot instead of slipping
 through as a warning: numerically stable code never overflows.
 """
+import math
+
 import numpy as np
 
-from nnkit.exercises.checking import Case, check_function
+from nnkit.exercises.checking import Case, CheckResult, check_function
 
 __all__ = [
     "relu",
@@ -126,7 +128,11 @@ def relu_derivative(fn):
 
 
 def tanh_from_sigmoid(fn):
-    r"""Exercise 4: ``fn(z)`` returns $\tanh z$ computed as $2\sigma(2z) - 1$."""
+    r"""Exercise 4: ``fn(z)`` returns $\tanh z$ computed as $2\sigma(2z) - 1$.
+
+    The point is the identity, so an answer that calls a ready-made tanh
+    (``np.tanh``, ``math.tanh``) is sent back even though its numbers are right.
+    """
     cases = [
         Case((np.array([0.0]),), "z = 0", "tanh(0) = 0: 2 * sigma(0) - 1."),
         Case((np.array([1.0]),), "z = 1",
@@ -137,11 +143,44 @@ def tanh_from_sigmoid(fn):
         Case((LARGE,), "large inputs (-1000 and 1000)",
              "use a stable sigmoid (exercise 1): sigma(2000) must not overflow."),
     ]
+    used = _ready_made_tanh(fn)
+    if used:
+        return CheckResult("tanh_from_sigmoid", False,
+                           f"your function calls {used}: the numbers would be right, but the "
+                           "exercise is to build tanh from the sigmoid.\nhint: return "
+                           "2 * my_sigmoid(2 * z) - 1, with your stable sigmoid of exercise 1.")
     return _strict("tanh_from_sigmoid", fn, np.tanh, cases)
 
 
+def _ready_made_tanh(fn):
+    """The ready-made tanh that ``fn`` calls (np.tanh, math.tanh, t.tanh(), ...), or None.
+
+    Read from the names its compiled code uses, nested functions included, so
+    no source file is needed and nothing is patched while it runs.
+    """
+    if isinstance(fn, np.ufunc) or fn is math.tanh:
+        return f"{'np' if isinstance(fn, np.ufunc) else 'math'}.{fn.__name__}"
+    codes = [getattr(fn, "__code__", None)]
+    while codes:
+        code = codes.pop()
+        if code is None:
+            continue
+        if "tanh" in code.co_names:
+            return "a ready-made tanh (np.tanh, math.tanh or .tanh())"
+        codes.extend(c for c in code.co_consts if hasattr(c, "co_names"))
+    return None
+
+
 def softmax(fn):
-    r"""Exercise 5: ``fn(z)`` returns $e^{z_i} / \sum_j e^{z_j}$ along the last axis, stably."""
+    r"""Exercise 5: ``fn(z)`` returns $e^{z_i} / \sum_j e^{z_j}$ along the last axis, stably.
+
+    Only the row's own maximum keeps every exponent at or below 0 for every row:
+    the cases defeat the other shifts a learner might try (the minimum, the
+    mean, the first score, the maximum of the whole batch).
+    """
+    shift_hint = ("subtract each row's own maximum, z - z.max(axis=-1, keepdims=True): then "
+                  "every exponent is <= 0 and the largest is exactly 0. Shifting by the "
+                  "minimum, the mean or the first score still leaves large positive exponents.")
     cases = [
         Case((np.array([1.0, 2.0, 3.0]),), "a vector of 3 scores",
              "exponentiate, then divide by the sum of the exponentials."),
@@ -153,6 +192,13 @@ def softmax(fn):
              "keepdims=True)): it cancels in the ratio and keeps every exponent <= 0."),
         Case((np.array([-1000.0, -1000.0]),), "very negative scores [-1000, -1000]",
              "every exp(-1000) underflows to 0 and 0/0 is nan: subtract the max score first."),
+        Case((np.array([-1000.0, 0.0, 1000.0]),), "scores spread from -1000 to 1000",
+             shift_hint),
+        Case((np.array([[1000.0, 1001.0], [-1000.0, -999.0]]),),
+             "rows on very different scales (shape (2, 2))",
+             "subtract each row's OWN maximum (axis=-1, keepdims=True), not the maximum of the "
+             "whole batch: measured from 1001, the second row's exponents underflow to 0 and "
+             "0/0 is nan."),
         Case((np.array([[0.0, 2.0, 1.0], [3.0, -1.0, 0.0], [1.0, 1.0, 5.0]]),),
              "a square batch (shape (3, 3))",
              "rows are examples: reduce with axis=-1 and keepdims=True."),

@@ -32,7 +32,7 @@ def check_with_diagnoses(name, fn, reference, cases, diagnoses, hint):
             return CheckResult(name, False, "not implemented yet: replace the "
                                "`raise NotImplementedError` with your code.")
         found = next((h for h in (d(case.args, received) for d in diagnoses) if h), None)
-        one = Case(case.args, case.label, found or case.hint or hint)
+        one = Case(case.args, case.label, case.hint or hint, diagnosis=found)
         result = check_function(name, fn, reference, [one])
         if not result:
             return result

@@ -183,6 +183,8 @@ def _numeric_ce_grad(logits, targets, eps=1e-6):
 
 def _grad_diagnosis(args, received):
     logits, targets = args
+    if isinstance(received, (FloatingPointError, RuntimeWarning)):
+        return "the softmax overflowed: subtract the row maximum before exp."
     if isinstance(received, BaseException):
         return None
     n = len(targets)
@@ -207,7 +209,9 @@ def cross_entropy_grad(fn):
              Case((rng.standard_normal((4, 5)), np.array([4, 0, 2, 2])), "4 samples, 5 classes"),
              Case((np.array([[0.3, -0.2]]), np.array([1])), "one sample"),
              Case((np.array([[30.0, 0.0, -30.0], [0.0, 30.0, 0.0]]), np.array([2, 1])),
-                  "confident logits (one right, one badly wrong)")]
+                  "confident logits (one right, one badly wrong)"),
+             Case((np.array([[1000.0, 0.0, -5.0], [0.0, 2.0, 1000.0]]), np.array([0, 1])),
+                  "huge logits like [1000, 0] (the softmax needs its max shift)")]
     result = check_with_diagnoses("cross_entropy_grad", fn, _numeric_ce_grad, cases,
                                   [_grad_diagnosis], hint="the gradient of the mean loss is (p - y) / N.")
     if result.passed:

@@ -49,7 +49,7 @@ def diagnosed(name, fn, reference, cases, mistakes=(), rtol=1e-6, atol=1e-9):
         if problem:
             hint = next((hint for wrong, hint in mistakes
                          if received is not None and _same(wrong, case.args, received)), None)
-            shown = Case(case.args, case.label, hint or case.hint)
+            shown = Case(case.args, case.label, case.hint, diagnosis=hint)
             message = _failure(shown, problem, None if raised else _readable(expected),
                                _readable(received), None)
             return CheckResult(name, False, message)

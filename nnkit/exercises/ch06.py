@@ -40,8 +40,9 @@ def _pairwise(name, fn, reference, cases, mistakes, labels):
             problem = compare(expected[which], received[which])
             if problem:
                 hint = next((hint for wrong, hint in mistakes
-                             if _matches(wrong, case.args, which, received[which])), case.hint)
-                shown = Case(case.args, f"{case.label}, {labels[which]}", hint)
+                             if _matches(wrong, case.args, which, received[which])), None)
+                shown = Case(case.args, f"{case.label}, {labels[which]}", case.hint,
+                             diagnosis=hint)
                 return CheckResult(name, False, _failure(shown, problem, expected[which],
                                                          received[which], None))
     return CheckResult(name, True, f"all {len(cases)} cases passed "

@@ -16,8 +16,10 @@ class Case:
         hint: what usually goes wrong when this case fails.
     """
 
-    def __init__(self, args, label, hint=None, kwargs=None):
+    def __init__(self, args, label, hint=None, kwargs=None, diagnosis=None):
         self.args, self.label, self.hint, self.kwargs = tuple(args), label, hint, kwargs or {}
+        # a hint recognised from the learner's own result; shown even for a shape problem
+        self.diagnosis = diagnosis
 
 
 class CheckResult:
@@ -44,6 +46,11 @@ def _show(value):
     """A short, readable rendering of an input or output for a message."""
     if isinstance(value, Tensor):
         value = value.data
+    if isinstance(value, np.generic):  # np.int64(3) reads as 3
+        value = value.item()
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(_show(v) for v in value)
+        return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
     if isinstance(value, np.ndarray):
         return np.array2string(value, precision=4, threshold=12, edgeitems=3,
                                separator=", ").replace("\n", "")
@@ -113,6 +120,8 @@ def _failure(case, problem, expected, received, hint):
     if expected is not None:
         lines.append(f"expected: {_show(expected)}")
         lines.append(f"received: {_show(received)}")
-    if case.hint or hint:
-        lines.append(f"hint: {case.hint or hint}")
+    # a slip recognised in the learner's own result beats the case's general advice
+    advice = case.diagnosis or case.hint or hint
+    if advice:
+        lines.append(f"hint: {advice}")
     return "\n".join(lines)
