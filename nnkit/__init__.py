@@ -15,6 +15,8 @@ from nnkit.random import manual_seed
 from nnkit.serialization import load, save
 from nnkit.tensor import (Tensor, arange, cat, concatenate, full, ones, ones_like, rand, randn,
                           stack, tensor, where, zeros, zeros_like)
+from nnkit.functions import (argmax, argmin, exp, eye, flatten, from_numpy, linspace, log,
+                             matmul, max, mean, min, permute, randint, sqrt, std, sum, var)
 from nnkit.value import Value
 
 __version__ = "0.1.0"
@@ -23,7 +25,9 @@ keep_freed_memory()  # no page faults from one training step to the next: nnkit/
 
 __all__ = [
     "Tensor", "tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "randn", "rand",
-    "arange", "concatenate", "cat", "stack", "where", "no_grad", "enable_grad",
+    "arange", "concatenate", "cat", "stack", "where", "eye", "linspace", "randint",
+    "from_numpy", "exp", "log", "sqrt", "matmul", "sum", "mean", "max", "min", "argmax",
+    "argmin", "var", "std", "permute", "flatten", "no_grad", "enable_grad",
     "is_grad_enabled", "manual_seed", "gradcheck", "Function", "Value", "save", "load",
     "data", "datasets", "kernels", "models", "nn", "optim",
 ]

@@ -5,12 +5,29 @@ ask otherwise) and, after ``backward()``, the gradient of the loss with
 respect to itself in ``.grad``. Every operator below is one line that hands
 the work to a :class:`~nnkit.autograd.Function` in ``nnkit/ops``.
 """
+from collections import namedtuple
+
 import numpy as np
 
 from nnkit import autograd
 from nnkit.random import generator
 
 DEFAULT_DTYPE = np.float32
+
+# what x.max(dim=1) and x.min(dim=1) return, as torch.return_types.max/min do
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+def _dim(op, dim, axis, keepdim, keepdims):
+    """PyTorch's dim/keepdim, with NumPy's axis/keepdims accepted as aliases (as torch does)."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}(): expected dim or axis (two names for the same thing). "
+                            f"Received both: dim={dim!r}, axis={axis!r}")
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return (tuple(dim) if isinstance(dim, list) else dim), bool(keepdim)
 
 
 def _as_array(data, dtype=None):
@@ -87,6 +104,8 @@ class Tensor:
     T = property(lambda self: self.transpose())
 
     def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
     def __repr__(self):
@@ -115,6 +134,48 @@ class Tensor:
     def tolist(self):
         return self.data.tolist()
 
+    def numel(self):
+        """The number of elements (``x.numel()`` in torch, ``x.size`` in NumPy)."""
+        return self.data.size
+
+    # Python's number protocols, as in torch: only a one-element tensor is a number
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
+                               f"(shape {self.shape}). Reduce it first: (x > 0).any() or "
+                               f"(x > 0).all().")
+        return bool(self.data.reshape(()))
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):  # range(t), lst[t]: integer tensors of one element only
+        if self.data.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors of a single element can be converted to an "
+                            f"index. Received dtype {self.data.dtype}")
+        return int(self.item())
+
+    def __format__(self, spec):  # f"{loss:.4f}"
+        if self.data.size == 1:
+            return format(self.item(), spec)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} for a tensor of shape "
+                            f"{self.shape}: only one-element tensors take a number format")
+        return repr(self)
+
+    def __array__(self, dtype=None, copy=None):  # np.asarray(t), plt.plot(t)
+        if copy:
+            return np.array(self.data, dtype=dtype, copy=True)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def __array_function__(self, func, types, args, kwargs):
+        # np.mean(t), np.concatenate([t, u]): NumPy works on the values and returns arrays
+        # (never object arrays of tensors); no gradient flows through NumPy
+        return func(*_unwrap(args), **_unwrap(kwargs))
+
     def detach(self):
         """The same values, cut off from the graph."""
         return Tensor._make(self.data)
@@ -128,8 +189,24 @@ class Tensor:
     def double(self):
         return self.astype(np.float64)
 
+    # integer and boolean results carry no gradient (as in torch): they leave the graph
     def long(self):
-        return self.astype(np.int64)
+        return Tensor._make(self.data.astype(np.int64))
+
+    def int(self):
+        return Tensor._make(self.data.astype(np.int32))
+
+    def bool(self):
+        return Tensor._make(self.data.astype(bool))
+
+    def clone(self):
+        """A copy of the values that stays in the graph (gradients flow back unchanged)."""
+        return ops.Clone.apply(self)
+
+    def requires_grad_(self, requires_grad=True):
+        """Switch gradient recording on (or off) for this leaf, in place; returns the tensor."""
+        self.requires_grad = requires_grad
+        return self
 
     def retain_grad(self):
         """Keep ``.grad`` on this computed tensor too (leaves always keep theirs)."""
@@ -148,6 +225,11 @@ class Tensor:
         Gradients add up: call ``zero_grad()`` (or set ``.grad = None``)
         between steps, as in PyTorch.
         """
+        if not self.requires_grad and self.data.dtype.kind != "f":
+            raise RuntimeError(f"backward(): this tensor has dtype {self.data.dtype}, and "
+                               f"integer and boolean results (.long(), argmax, comparisons) "
+                               f"carry no gradient. Compute the loss from floating-point "
+                               f"tensors (e.g. drop the .long(), or use .float()).")
         if not self.requires_grad:
             raise RuntimeError("backward(): this tensor does not require grad, so no graph "
                                "was recorded. Create the inputs with requires_grad=True "
@@ -243,7 +325,14 @@ class Tensor:
     def __getitem__(self, index):   # self[index]
         return ops.GetItem.apply(self, index=_index_arrays(index))
 
-    # comparisons give boolean tensors and carry no gradient
+    # comparisons give boolean tensors and carry no gradient, as in torch:
+    # (y_hat.argmax(dim=1) == y).float().mean() is the accuracy
+    def __eq__(self, other):
+        return Tensor._make(np.equal(self.data, _data(other)))
+
+    def __ne__(self, other):
+        return Tensor._make(np.not_equal(self.data, _data(other)))
+
     def __lt__(self, other):
         return Tensor._make(self.data < _data(other))
 
@@ -256,11 +345,17 @@ class Tensor:
     def __ge__(self, other):
         return Tensor._make(self.data >= _data(other))
 
-    def eq(self, other):
-        """Elementwise ==, as a boolean tensor (``==`` itself compares identity)."""
-        return Tensor._make(self.data == _data(other))
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
-    __hash__ = object.__hash__  # tensors live in sets and dicts by identity
+    # defining __eq__ would make tensors unhashable: like torch's, they hash by identity,
+    # so they still live in sets and dicts (but `t in list_of_tensors` compares values)
+    __hash__ = object.__hash__
+
+    def any(self):
+        return Tensor._make(self.data.any())
+
+    def all(self):
+        return Tensor._make(self.data.all())
 
     # ------------------------------------------------------------ math
 
@@ -291,26 +386,79 @@ class Tensor:
         return ops.Tanh.apply(self)
 
     # ------------------------------------------------------------ reductions
+    # PyTorch's dim/keepdim; NumPy's axis/keepdims work too, everywhere
 
-    def sum(self, axis=None, keepdims=False):
-        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        dim, keepdim = _dim("sum", dim, axis, keepdim, keepdims)
+        return ops.Sum.apply(self, axis=dim, keepdims=keepdim)
 
-    def mean(self, axis=None, keepdims=False):
-        return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        dim, keepdim = _dim("mean", dim, axis, keepdim, keepdims)
+        return ops.Mean.apply(self, axis=dim, keepdims=keepdim)
 
-    def max(self, axis=None, keepdims=False):
-        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+    def amax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The largest values only (no indices); ``dim`` may be a tuple."""
+        dim, keepdim = _dim("amax", dim, axis, keepdim, keepdims)
+        return ops.Max.apply(self, axis=dim, keepdims=keepdim)
 
-    def min(self, axis=None, keepdims=False):
-        return ops.Min.apply(self, axis=axis, keepdims=keepdims)
+    def amin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        dim, keepdim = _dim("amin", dim, axis, keepdim, keepdims)
+        return ops.Min.apply(self, axis=dim, keepdims=keepdim)
 
-    def var(self, axis=None, keepdims=False):
-        """Biased variance (divides by n), as normalisation layers use it."""
-        centred = self - self.mean(axis=axis, keepdims=True)
-        return (centred * centred).mean(axis=axis, keepdims=keepdims)
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """``x.max()``: the largest value. ``x.max(dim=1)``: ``(values, indices)`` along dim 1."""
+        return self._extreme("max", dim, keepdim, axis, keepdims)
 
-    def argmax(self, axis=None):
-        return Tensor._make(self.data.argmax(axis=axis))
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """``x.min()``: the smallest value. ``x.min(dim=1)``: ``(values, indices)``."""
+        return self._extreme("min", dim, keepdim, axis, keepdims)
+
+    def _extreme(self, name, dim, keepdim, axis, keepdims):
+        dim, keepdim = _dim(name, dim, axis, keepdim, keepdims)
+        op, arg = (ops.Max, np.argmax) if name == "max" else (ops.Min, np.argmin)
+        if dim is None:
+            return op.apply(self, axis=None, keepdims=False)
+        if isinstance(dim, tuple):
+            raise TypeError(f"{name}(dim=...): expected one dim, as torch, since it also returns "
+                            f"indices. Received dim={dim!r}; for values only use a{name}(dim=...)")
+        indices = arg(self.data, axis=dim)
+        if keepdim:
+            indices = np.expand_dims(indices, dim)
+        return ValuesIndices(op.apply(self, axis=dim, keepdims=keepdim), Tensor._make(indices))
+
+    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        dim, keepdim = _dim("argmax", dim, axis, keepdim, keepdims)
+        return Tensor._make(np.argmax(self.data, axis=dim, keepdims=keepdim))
+
+    def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        dim, keepdim = _dim("argmin", dim, axis, keepdim, keepdims)
+        return Tensor._make(np.argmin(self.data, axis=dim, keepdims=keepdim))
+
+    def var(self, dim=None, *, correction=None, unbiased=None, keepdim=False, axis=None,
+            keepdims=None):
+        r"""Variance $\frac{1}{n - c}\sum (x - \bar x)^2$, unbiased by default as in torch.
+
+        ``correction=1`` (the default, Bessel's correction) divides by $n - 1$;
+        ``unbiased=False`` or ``correction=0`` by $n$, the population variance
+        that normalisation layers use.
+        """
+        dim, keepdim = _dim("var", dim, axis, keepdim, keepdims)
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        elif unbiased is not None:
+            raise TypeError("var(): expected correction or unbiased, not both. "
+                            f"Received correction={correction!r}, unbiased={unbiased!r}")
+        centred = self - self.mean(dim, keepdim=True)
+        dims = range(self.ndim) if dim is None else dim if isinstance(dim, tuple) else (dim,)
+        count = int(np.prod([self.shape[d] for d in dims]))  # values in each reduction
+        with np.errstate(divide="ignore", invalid="ignore"):  # n <= correction: inf/nan, as torch
+            return (centred * centred).sum(dim, keepdim=keepdim) / max(count - correction, 0)
+
+    def std(self, dim=None, *, correction=None, unbiased=None, keepdim=False, axis=None,
+            keepdims=None):
+        """Standard deviation: the square root of :meth:`var` (unbiased by default)."""
+        return self.var(dim, correction=correction, unbiased=unbiased, keepdim=keepdim,
+                        axis=axis, keepdims=keepdims).sqrt()
 
     # ------------------------------------------------------------ shapes
 
@@ -321,8 +469,19 @@ class Tensor:
 
     view = reshape
 
-    def flatten(self, start_axis=0):
-        return self.reshape(self.shape[:start_axis] + (-1,))
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Merge dims ``start_dim`` to ``end_dim`` (both included) into one, as torch."""
+        start, end = (d % max(self.ndim, 1) for d in (start_dim, end_dim))
+        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
+
+    def permute(self, *dims):
+        """Reorder all dims: ``x.permute(0, 2, 1)`` (or one tuple), as torch."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        if sorted(d % self.ndim for d in dims) != list(range(self.ndim)):
+            raise ValueError(f"permute(): expected an order of all {self.ndim} dims. "
+                             f"Received dims={dims}")
+        return ops.Transpose.apply(self, axes=tuple(d % self.ndim for d in dims))
 
     def transpose(self, *axes):
         """No axes: reverse them (``.T``). Two axes ``transpose(0, 1)``: swap them, as in
@@ -347,6 +506,17 @@ class Tensor:
 
 def _data(x):
     return x.data if isinstance(x, Tensor) else x
+
+
+def _unwrap(value):
+    """Tensors inside (nested) lists, tuples and dicts replaced by their arrays."""
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, (list, tuple)):
+        return type(value)(_unwrap(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _unwrap(v) for k, v in value.items()}
+    return value
 
 
 def _index_arrays(index):
@@ -409,17 +579,26 @@ def arange(start, stop=None, step=1, dtype=None):
     return Tensor(values, dtype=dtype)
 
 
-def concatenate(tensors, axis=0):
-    """Join tensors along an existing axis (gradients are split back)."""
-    return ops.Concatenate.apply(*tensors, axis=axis)
+def cat(tensors, dim=0, *, axis=None):
+    """Join tensors along an existing dim (gradients are split back); ``axis`` is an alias."""
+    dim, _ = _dim("cat", None if axis is not None else dim, axis, False, None)
+    return ops.Concatenate.apply(*_tensors(tensors, "cat"), axis=dim)
 
 
-cat = concatenate
+concatenate = cat  # NumPy's name
 
 
-def stack(tensors, axis=0):
-    """Join tensors along a new axis."""
-    return ops.Stack.apply(*tensors, axis=axis)
+def stack(tensors, dim=0, *, axis=None):
+    """Join tensors along a new dim; ``axis`` is an alias."""
+    dim, _ = _dim("stack", None if axis is not None else dim, axis, False, None)
+    return ops.Stack.apply(*_tensors(tensors, "stack"), axis=dim)
+
+
+def _tensors(tensors, op):
+    if isinstance(tensors, Tensor) or not len(tensors):
+        raise TypeError(f"{op}(): expected a non-empty list or tuple of tensors. Received "
+                        f"{type(tensors).__name__}")
+    return [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
 
 
 def where(condition, x, y):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from hypothesis import strategies as st
 
+import nnkit
 from nnkit import ops
 
 # ---------------------------------------------------------------- domains
@@ -199,17 +200,25 @@ def _torch_reduce(method):
     return reduce
 
 
-REDUCTIONS = [  # nnkit/numpy name, torch name, domain
-    ("sum", "sum", real), ("mean", "mean", real), ("max", "amax", distinct),
-    ("min", "amin", distinct), ("var", "var", real)]
+def _nnkit_reduce(method):
+    def reduce(x, axis, keepdims):
+        if method == "var":  # the population variance here; the unbiased one is below
+            return x.var(axis=axis, keepdims=keepdims, correction=0)
+        return getattr(x, method)(axis=axis, keepdims=keepdims)
+    return reduce
+
+
+REDUCTIONS = [  # nnkit name, numpy name, torch name, domain
+    ("sum", "sum", "sum", real), ("mean", "mean", "mean", real), ("amax", "max", "amax", distinct),
+    ("amin", "min", "amin", distinct), ("var", "var", "var", real)]
 AXES = [(None, False), (None, True), (0, False), (-1, True), ((0, 2), False), ((0, -1), True)]
 
-for method, torch_method, domain in REDUCTIONS:
+for method, numpy_method, torch_method, domain in REDUCTIONS:
     for axis, keepdims in AXES:
         min_ndim = 3 if isinstance(axis, tuple) else 1
-        register(f"{method}_axis{axis}_keepdims{keepdims}".replace(" ", ""),
-                 lambda x, m=method, a=axis, k=keepdims: getattr(x, m)(axis=a, keepdims=k),
-                 lambda x, m=method, a=axis, k=keepdims: getattr(np, m)(x, axis=a, keepdims=k),
+        register(f"{numpy_method}_axis{axis}_keepdims{keepdims}".replace(" ", ""),
+                 lambda x, m=method, a=axis, k=keepdims: _nnkit_reduce(m)(x, a, k),
+                 lambda x, m=numpy_method, a=axis, k=keepdims: getattr(np, m)(x, axis=a, keepdims=k),
                  lambda x, m=torch_method, a=axis, k=keepdims: _torch_reduce(m)(x, a, k),
                  same_shapes(1, min_ndim=min_ndim), (domain,))
 
@@ -655,6 +664,48 @@ for _out in [(1, 1), (3, 2), (4, 5)]:
              lambda x, o=_out: ops.AdaptiveAvgPool2d.apply(x, output_size=o),
              lambda x, o=_out: _adaptive_avg_numpy(x, o),
              lambda x, o=_out: F().adaptive_avg_pool2d(x, o), image_shapes())
+
+# ---------------------------------------------------------------- what a PyTorch user types
+# torch's keywords (dim, keepdim, correction) on the same ops, and the ops they added
+
+register("sum_dim1_keepdim", lambda x: x.sum(dim=1, keepdim=True),
+         lambda x: x.sum(axis=1, keepdims=True), lambda x: x.sum(dim=1, keepdim=True),
+         same_shapes(1, min_ndim=2))
+register("mean_dim0", lambda x: x.mean(dim=0), lambda x: x.mean(axis=0), lambda x: x.mean(dim=0),
+         same_shapes(1))
+register("max_dim1_values", lambda x: x.max(dim=1).values, lambda x: x.max(axis=1),
+         lambda x: x.max(dim=1).values, same_shapes(1, min_ndim=2), (distinct,))
+register("min_dim0_keepdim_values", lambda x: x.min(dim=0, keepdim=True)[0],
+         lambda x: x.min(axis=0, keepdims=True), lambda x: x.min(dim=0, keepdim=True)[0],
+         same_shapes(1), (distinct,))
+register("var_unbiased", lambda x: x.var(), lambda x: np.var(x, ddof=1), lambda x: x.var(),
+         same_shapes(1, min_side=2))
+register("var_dim_unbiased_false", lambda x: x.var(dim=0, unbiased=False),
+         lambda x: np.var(x, axis=0), lambda x: x.var(dim=0, unbiased=False), same_shapes(1))
+register("std_dim_keepdim", lambda x: x.std(dim=-1, keepdim=True),
+         lambda x: np.std(x, axis=-1, ddof=1, keepdims=True),
+         lambda x: x.std(dim=-1, keepdim=True), same_shapes(1, min_side=2))
+register("clone", lambda x: x.clone() * 1.0, lambda x: x.copy(), lambda x: x.clone(),
+         same_shapes(1))
+register("permute", lambda x: x.permute(2, 0, 1), lambda x: x.transpose(2, 0, 1),
+         lambda x: x.permute(2, 0, 1), same_shapes(1, min_ndim=3, max_ndim=3))
+register("flatten_start1", lambda x: x.flatten(start_dim=1), lambda x: x.reshape(len(x), -1),
+         lambda x: x.flatten(start_dim=1), same_shapes(1, min_ndim=2))
+register("flatten_middle", lambda x: x.flatten(0, 1),
+         lambda x: x.reshape((-1,) + x.shape[2:]), lambda x: x.flatten(0, 1),
+         same_shapes(1, min_ndim=3))
+register("pad_last_two", lambda x: nnkit.nn.functional.pad(x, (1, 2, 0, 1), value=0.5),
+         lambda x: np.pad(x, [(0, 0)] * (x.ndim - 2) + [(0, 1), (1, 2)], constant_values=0.5),
+         lambda x: F().pad(x, (1, 2, 0, 1), value=0.5), same_shapes(1, min_ndim=2))
+register("softmax_dim0", lambda x: nnkit.nn.functional.softmax(x, dim=0),
+         lambda x: np.exp(x - x.max(0)) / np.exp(x - x.max(0)).sum(0),
+         lambda x: F().softmax(x, dim=0), same_shapes(1))
+register("cat_dim0", lambda a, b: nnkit.cat([a, b], dim=0),
+         lambda a, b: np.concatenate([a, b], axis=0), lambda a, b: _torch().cat([a, b], dim=0),
+         same_shapes(2))
+register("stack_dim1", lambda a, b: nnkit.stack([a, b], dim=1),
+         lambda a, b: np.stack([a, b], axis=1), lambda a, b: _torch().stack([a, b], dim=1),
+         same_shapes(2))
 
 BY_NAME = {spec.name: spec for spec in REGISTRY}
 assert len(BY_NAME) == len(REGISTRY), "two ops share a name"

@@ -109,10 +109,14 @@ def test_broadcast_gradient_is_summed_to_each_input_shape():
 
 # ---------------------------------------------------------------- PyTorch oracle
 
-torch = pytest.importorskip("torch")
+try:  # only the comparisons below need torch; everything above runs without it
+    import torch
+except ImportError:
+    torch = None
 WITH_TORCH = [spec for spec in REGISTRY if spec.torch is not None]
 
 
+@pytest.mark.skipif(torch is None, reason="compares with PyTorch, not installed")
 @pytest.mark.parametrize("spec", WITH_TORCH, ids=lambda s: s.name)
 @settings(max_examples=4, deadline=None, derandomize=True)
 @given(data=st.data())

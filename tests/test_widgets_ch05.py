@@ -189,7 +189,7 @@ def test_each_edge_label_sits_on_the_middle_of_its_own_curve():
 
 def test_the_edges_being_walked_are_highlighted_forward_and_backward():
     stepper = BackpropStepper(expression="a*b + a", inputs="a=2, b=-3")
-    nodes, edges = _edges_of(stepper)
+    _, edges = _edges_of(stepper)
     for step in range(1, stepper.result["total"] + 1):
         stepper.controls["step"].value = step
         current = stepper.result["current"]

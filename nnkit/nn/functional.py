@@ -75,12 +75,47 @@ def gelu(x):
     return ops.GELU.apply(_tensor(x))
 
 
-def softmax(x, dim=-1):
-    return ops.Softmax.apply(_tensor(x), axis=dim)
+def softmax(x, dim=-1, *, axis=None):
+    return ops.Softmax.apply(_tensor(x), axis=dim if axis is None else axis)
 
 
-def log_softmax(x, dim=-1):
-    return ops.LogSoftmax.apply(_tensor(x), axis=dim)
+def log_softmax(x, dim=-1, *, axis=None):
+    return ops.LogSoftmax.apply(_tensor(x), axis=dim if axis is None else axis)
+
+
+def one_hot(labels, num_classes=-1):
+    """Class indices of any shape -> (..., num_classes) with a 1 at each index (int64, as torch).
+
+    ``num_classes=-1`` takes one more than the largest label.
+    """
+    labels = np.asarray(getattr(labels, "data", labels))
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected integer class indices (e.g. y.long()). Received "
+                        f"dtype {labels.dtype}")
+    if num_classes == -1:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f"one_hot: expected labels in [0, {num_classes}). Received values "
+                         f"from {labels.min()} to {labels.max()}")
+    return Tensor._make(np.eye(num_classes, dtype=np.int64)[labels])
+
+
+def pad(x, pad, mode="constant", value=0.0):
+    """Pad the last dims: ``pad = (left, right)`` for the last, then ``(top, bottom)`` for the
+    one before, as torch (its order runs from the last dim backwards). Only ``"constant"``."""
+    x = _tensor(x)
+    if mode != "constant":
+        raise NotImplementedError(f"pad: only mode='constant' is implemented. Received "
+                                  f"mode={mode!r}")
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: expected an even number of widths, at most 2 per dim of a "
+                         f"{x.ndim}-d input. Received pad={tuple(pad)}")
+    pairs = [(int(pad[i]), int(pad[i + 1])) for i in range(0, len(pad), 2)][::-1]
+    widths = [(0, 0)] * (x.ndim - len(pairs)) + pairs
+    if any(w < 0 for pair in widths for w in pair):
+        raise ValueError(f"pad: negative widths (cropping) are not supported. Received "
+                         f"pad={tuple(pad)}")
+    return ops.Pad.apply(x, widths=tuple(widths), value=value)
 
 
 # ---------------------------------------------------------------- normalisation

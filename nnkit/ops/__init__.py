@@ -12,7 +12,7 @@ from nnkit.ops.layers import Affine, BinaryCrossEntropy, BinaryCrossEntropyWithL
 from nnkit.ops.loss import CrossEntropy
 from nnkit.ops.recurrent import GRU, LSTM, RNN
 from nnkit.ops.reduce import LogSoftmax, Max, Mean, Min, Softmax, Sum
-from nnkit.ops.shape import Concatenate, GetItem, Reshape, Stack, Transpose, Where
+from nnkit.ops.shape import Clone, Concatenate, GetItem, Pad, Reshape, Stack, Transpose, Where
 from nnkit.ops.smooth import ELU, SiLU, Softplus
 from nnkit.ops.unary import GELU, Abs, Clip, Exp, LeakyReLU, Log, ReLU, Sigmoid, Sqrt, Tanh
 
@@ -29,6 +29,7 @@ __all__ = [
     "Attention",
     "AvgPool2d",
     "BinaryCrossEntropy",
+    "Clone",
     "BinaryCrossEntropyWithLogits",
     "Cast",
     "Clip",
@@ -38,6 +39,7 @@ __all__ = [
     "Div",
     "Exp",
     "GetItem",
+    "Pad",
     "LayerNorm",
     "LeakyReLU",
     "Log",

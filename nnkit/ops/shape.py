@@ -24,6 +24,34 @@ class Reshape(Function):
         return grad.reshape(ctx.shape)
 
 
+class Clone(Function):
+    """A copy of the values; the gradient passes through unchanged."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Pad(Function):
+    r"""Constant padding: ``widths`` is NumPy's ((before, after), ...) per axis.
+
+    The gradient is the padded gradient with the border cut off again.
+    """
+
+    @staticmethod
+    def forward(ctx, x, widths, value):
+        ctx.inside = tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape))
+        return np.pad(x, widths, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.inside]
+
+
 class Transpose(Function):
     """Permute the axes (reverse them when `axes` is None); backward undoes the permutation."""
 
