@@ -18,6 +18,9 @@ def _set_threads(threads):
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                  "NUMBA_NUM_THREADS"):
         os.environ[name] = str(threads)
+    # nnkit keeps freed memory for the next step only when asked (off by default for shared
+    # servers); PyTorch's caching allocator always does, so the comparison turns it on
+    os.environ.setdefault("NNKIT_KEEP_FREED_MEMORY", "1")
 
 
 def _block_size(step, target_seconds):

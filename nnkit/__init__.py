@@ -7,7 +7,9 @@
 Names follow PyTorch, so what you learn here carries over.
 """
 from nnkit import kernels  # noqa: I001  (first: it points Numba at a writable cache)
+from nnkit import memory
 from nnkit.memory import keep_freed_memory
+from nnkit.threads import get_num_threads, respect_cpu_limit, set_num_threads
 from nnkit import data, datasets, models, nn, optim
 from nnkit.autograd import Function, enable_grad, is_grad_enabled, no_grad
 from nnkit.gradcheck import gradcheck
@@ -21,13 +23,15 @@ from nnkit.value import Value
 
 __version__ = "0.1.0"
 
-keep_freed_memory()  # no page faults from one training step to the next: nnkit/memory.py
+memory.apply_environment()  # malloc untouched unless NNKIT_KEEP_FREED_MEMORY=1: nnkit/memory.py
+respect_cpu_limit()  # one CPU given (taskset, a container quota): one thread, not one per core
 
 __all__ = [
     "Tensor", "tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "randn", "rand",
     "arange", "concatenate", "cat", "stack", "where", "eye", "linspace", "randint",
     "from_numpy", "exp", "log", "sqrt", "matmul", "sum", "mean", "max", "min", "argmax",
     "argmin", "var", "std", "permute", "flatten", "no_grad", "enable_grad",
-    "is_grad_enabled", "manual_seed", "gradcheck", "Function", "Value", "save", "load",
+    "is_grad_enabled", "set_num_threads", "get_num_threads", "keep_freed_memory",
+    "manual_seed", "gradcheck", "Function", "Value", "save", "load",
     "data", "datasets", "kernels", "models", "nn", "optim",
 ]

@@ -11,8 +11,15 @@ keeps up to 256 MiB of freed memory for reuse, as PyTorch's own allocator
 keeps its blocks. The cost: the process does not shrink back after a large
 step.
 
-Only glibc has these settings; elsewhere nothing changes. Set the
-environment variable ``NNKIT_KEEP_FREED_MEMORY=0`` to leave malloc as it is.
+Only glibc has these settings; elsewhere nothing changes.
+
+**Off unless asked.** The setting is process-wide, so importing nnkit does
+not change it: call ``nnkit.keep_freed_memory()`` or set the environment
+variable ``NNKIT_KEEP_FREED_MEMORY=1`` before the import. That is the default
+a teacher wants on a shared server: with it on, each of a hundred kernels may
+keep up to 256 MiB it no longer uses. On a laptop with one learner, turning it
+on makes the convolution and Transformer chapters' steps faster (the
+benchmarks turn it on for nnkit, as PyTorch's caching allocator is always on).
 """
 import ctypes
 import os
@@ -26,7 +33,7 @@ TRIM_THRESHOLD = 256 * 2**20
 
 def keep_freed_memory():
     """Raise glibc's trim and mmap thresholds; True when both settings took effect."""
-    if not sys.platform.startswith("linux") or os.environ.get("NNKIT_KEEP_FREED_MEMORY") == "0":
+    if not sys.platform.startswith("linux"):
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt  # absent in musl (Alpine) and other C libraries
@@ -35,3 +42,11 @@ def keep_freed_memory():
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1 and \
         mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
+
+
+def apply_environment():
+    """At import: keep freed memory only when ``NNKIT_KEEP_FREED_MEMORY=1`` asks for it."""
+    value = os.environ.get("NNKIT_KEEP_FREED_MEMORY", "0")
+    if value not in ("0", "1"):
+        raise ValueError(f"NNKIT_KEEP_FREED_MEMORY: expected 0 or 1. Received: {value!r}")
+    return keep_freed_memory() if value == "1" else False
