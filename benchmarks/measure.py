@@ -1,9 +1,11 @@
-"""Child process of the benchmark: times every contender of every workload, prints JSON.
+"""Child process of the benchmark: times ONE contender on every workload, prints JSON.
 
-Run by ``benchmarks/run.py`` once per thread setting, because BLAS reads its
-thread count when NumPy is imported: the environment has to be set before.
-Contenders are timed in alternation (round robin, the order rotated every
-round) so that a slow spell of this shared machine hits all of them alike.
+``benchmarks/run.py`` starts a fresh process like this for every contender
+(nnkit, PyTorch, hand-written NumPy), thread setting and round, because
+contenders sharing a process disturb each other: PyTorch's OpenMP pool and
+OpenBLAS's threads fight, which halved PyTorch's two-thread speed and
+flattered nnkit about twofold. BLAS also reads its thread count when NumPy is
+imported, so the environment is set before any import.
 """
 import argparse
 import json
@@ -77,13 +79,14 @@ def _per_call_us(fn, seconds=0.2):
     return (time.perf_counter() - start) / count * 1e6
 
 
-def op_overhead(have_torch, rounds):
+def op_overhead(names, rounds):
     """Microseconds per 10-element add with grad, and per mul + sum + backward."""
     import numpy as np
-
-    import nnkit
-    contenders = {"nnkit": nnkit.tensor}
-    if have_torch:
+    contenders = {}
+    if "nnkit" in names:
+        import nnkit
+        contenders["nnkit"] = nnkit.tensor
+    if "PyTorch" in names:
         import torch
         contenders["PyTorch"] = lambda a, requires_grad: torch.tensor(a, requires_grad=True)
     values = np.arange(10, dtype=np.float32)
@@ -94,8 +97,9 @@ def op_overhead(have_torch, rounds):
             results[name]["add"].append(_per_call_us(lambda a=a, b=b: a + b))
             results[name]["backward"].append(
                 _per_call_us(lambda a=a, b=b: (a * b).sum().backward()))
-    plain = np.ones(10, np.float32)
-    results["NumPy"] = {"add": [_per_call_us(lambda: plain + plain)], "backward": []}
+    if "NumPy" in names:
+        plain = np.ones(10, np.float32)
+        results["NumPy"] = {"add": [_per_call_us(lambda: plain + plain)], "backward": []}
     return {name: {k: statistics.median(v) if v else None for k, v in r.items()}
             for name, r in results.items()}
 
@@ -107,6 +111,8 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--block-seconds", type=float, default=0.25)
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--contender", choices=["nnkit", "PyTorch", "NumPy"],
+                        help="time only this contender (its own process, as run.py does)")
     args = parser.parse_args(argv)
     _set_threads(args.threads)
 
@@ -114,7 +120,7 @@ def main(argv=None):
 
     from benchmarks.workloads import WORKLOADS, nnkit_step, numpy_step, torch_step
     have_torch = False
-    if not args.no_torch:
+    if not args.no_torch and args.contender in (None, "PyTorch"):
         try:
             import torch
             torch.set_num_threads(args.threads)
@@ -128,19 +134,26 @@ def main(argv=None):
     report = {"threads": args.threads, "gemm_gflops": gemm_rate(), "workloads": {}}
     for workload in chosen:
         kind, spec, flops = WORKLOADS[workload]
-        steps = {"nnkit": nnkit_step(kind, spec)}
+        steps = {}
+        if args.contender in (None, "nnkit"):
+            steps["nnkit"] = nnkit_step(kind, spec)
         if have_torch:
             steps["PyTorch"] = torch_step(kind, spec)
-        numpy_contender = numpy_step(kind, spec)
+        numpy_contender = numpy_step(kind, spec) if args.contender in (None, "NumPy") else None
         if numpy_contender is not None:
             steps["NumPy"] = numpy_contender
+        if not steps:
+            continue
         rates = time_contenders(steps, spec["batch"], args.rounds, args.block_seconds)
         report["workloads"][workload] = {"batch": spec["batch"], "flops": flops,
                                          "rates": rates}
         print(f"  {workload}: " + ", ".join(f"{k} {v[0]:,.0f}/s" for k, v in rates.items()),
               file=sys.stderr, flush=True)
     report["gemm_gflops_end"] = gemm_rate()
-    report["overhead_us"] = op_overhead(have_torch, max(1, args.rounds // 2))
+    names = [args.contender] if args.contender else ["nnkit", "NumPy"] + ["PyTorch"] * have_torch
+    if args.contender == "PyTorch" and not have_torch:
+        names = []
+    report["overhead_us"] = op_overhead(names, max(1, args.rounds // 2))
     print(json.dumps(report))
 
 
