@@ -16,9 +16,9 @@ warm) and writes the table with the machine's details.
 """
 import argparse
 import json
-import statistics
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -155,7 +155,7 @@ def measure(threads, args):
     samples = {}
     for child in children:
         for workload, result in child["workloads"].items():
-            entry = report["workloads"].setdefault(
+            report["workloads"].setdefault(
                 workload, {"batch": result["batch"], "flops": result["flops"], "rates": {}})
             for name, (rate, _, _) in result["rates"].items():
                 samples.setdefault((workload, name), []).append(rate)
