@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BINDER_VENV = ROOT / ".venv-binder"
 TORCH = "torch==2.13.0"  # the version the oracle tests were written against
-STAMP = "nnkit-setup.json"  # inside a venv: what was installed, from which files
+STAMP = "nnkit-setup.json"
+CONSTRAINTS = "constraints.txt"  # the tested versions, for local installs and Binder  # inside a venv: what was installed, from which files
 
 
 def say(message):
@@ -103,11 +104,14 @@ def remember(venv, key):
 def setup_course(extra, with_torch=False, force=False):
     """Make .venv and install the course with the ``extra`` (course or dev)."""
     python = make_venv(VENV)
-    key = fingerprint(["pyproject.toml"], [extra])
+    files = ["pyproject.toml", CONSTRAINTS]
+    key = fingerprint(files, [extra])
     # the dev extra includes everything the course extra installs
-    done = installed(VENV, key) or installed(VENV, fingerprint(["pyproject.toml"], ["dev"]))
+    done = installed(VENV, key) or installed(VENV, fingerprint(files, ["dev"]))
     if force or not done:
-        run([python, "-m", "pip", "install", "-e", f".[{extra}]"], f"install .[{extra}]")
+        # -c: the versions the course was tested with (python3 run.py pin writes them)
+        run([python, "-m", "pip", "install", "-c", CONSTRAINTS, "-e", f".[{extra}]"],
+            f"install .[{extra}]")
         remember(VENV, key)
     else:
         say(f"install .[{extra}]: already done for this pyproject.toml, skipped")
@@ -163,6 +167,26 @@ def command_setup(args):
     return python, env
 
 
+def command_pin(args, extra_args):
+    """Write constraints.txt from what .venv holds now (after a passing `run.py test`)."""
+    python = venv_python(VENV)
+    if not python.exists():
+        fail("no .venv yet: run `python3 run.py test` first, then pin what it tested")
+    listed = [str(python), "-m", "pip", "list", "--format=freeze", "--exclude-editable"]
+    frozen = subprocess.run(listed, capture_output=True, text=True, check=True).stdout.split()
+    # torch is installed by its own exact command (TORCH), never through the constraints;
+    # the packaging tools are the venv's own
+    skip = ("torch", "pip", "setuptools", "wheel")
+    pins = sorted((line for line in frozen if "==" in line and line.split("==")[0] not in skip),
+                  key=str.lower)
+    header = ["# The versions `python3 run.py test` passed with; run.py installs with",
+              "# `pip install -c constraints.txt`, and binder/requirements.txt pins the same.",
+              "# Regenerate after a passing test run: python3 run.py pin"]
+    (ROOT / CONSTRAINTS).write_text("\n".join(header + pins) + "\n")
+    say(f"wrote {CONSTRAINTS}: {len(pins)} pinned packages")
+    return 0
+
+
 def command_test(args, extra_args):
     python, env = command_setup(args)
     notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "chapters").glob("*.ipynb"))
@@ -199,10 +223,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python3 run.py", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{lab,test,setup}")
+    commands = parser.add_subparsers(dest="command", required=True,
+                                     metavar="{lab,test,setup,pin}")
     lab = commands.add_parser("lab", help="set up and open the course in JupyterLab")
     test = commands.add_parser("test", help="set up and run the whole test suite")
     setup = commands.add_parser("setup", help="only set up what `test` needs (used by .ci/run)")
+    commands.add_parser("pin", help="write constraints.txt: the versions in .venv (after tests)")
     for sub in (test, setup):
         sub.add_argument("--with-torch", action="store_true", help=f"also install {TORCH}")
         sub.add_argument("--binder-check", action="store_true",
@@ -218,6 +244,8 @@ def main(argv=None):
             parser.error(f"unrecognized arguments: {' '.join(extra_args)}")
         command_setup(args)
         return 0
+    if args.command == "pin":
+        return command_pin(args, extra_args)
     handler = command_lab if args.command == "lab" else command_test
     return handler(args, extra_args)
 

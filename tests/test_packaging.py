@@ -82,3 +82,38 @@ def test_installed_wheel_verifies_and_loads_its_data(wheel, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "(10000, 28, 28)"
+
+
+# ---------------------------------------------------------------- what a published project carries
+
+def test_the_version_lives_in_one_place_and_the_wheel_carries_it(wheel):
+    import nnkit
+
+    assert 'dynamic = ["version"]' in (ROOT / "pyproject.toml").read_text()
+    assert f"nnkit_course-{nnkit.__version__}-" in wheel.name
+
+
+def test_license_and_changelog_exist_and_agree_with_the_metadata():
+    import nnkit
+
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert 'license = {text = "MIT"}' in (ROOT / "pyproject.toml").read_text()
+    assert f"## {nnkit.__version__}" in (ROOT / "CHANGELOG.md").read_text()
+
+
+def _pins(path):
+    lines = (line.split("#")[0].strip() for line in path.read_text().splitlines())
+    return dict(line.lower().split("==") for line in lines if "==" in line)
+
+
+def test_binder_pins_the_same_versions_as_the_constraints_file():
+    binder, tested = _pins(ROOT / "binder" / "requirements.txt"), _pins(ROOT / "constraints.txt")
+    assert binder, "binder/requirements.txt pins nothing"
+    for name, version in binder.items():
+        assert tested.get(name) == version, (f"binder pins {name}=={version}, constraints.txt "
+                                             f"has {tested.get(name)}: run `python3 run.py pin`")
+
+
+def test_local_installs_use_the_constraints_file():
+    text = (ROOT / "run.py").read_text()
+    assert '"-c", CONSTRAINTS' in text and 'CONSTRAINTS = "constraints.txt"' in text
