@@ -79,7 +79,7 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
 
     ok, lines, worst = True, [], None
     for i in checked:
-        if tensors[i].size == 0:  # an empty input has no element to compare
+        if tensors[i].numel() == 0:  # an empty input has no element to compare
             lines.append(f"ok    input {i} {tuple(tensors[i].shape)}: empty, nothing to check")
             continue
         analytic = tensors[i].grad if tensors[i].grad is not None else np.zeros(tensors[i].shape)

@@ -99,7 +99,6 @@ class Tensor:
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
     ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
     is_leaf = property(lambda self: self._node is None)
     T = property(lambda self: self.transpose())
 
@@ -137,6 +136,13 @@ class Tensor:
     def numel(self):
         """The number of elements (``x.numel()`` in torch, ``x.size`` in NumPy)."""
         return self.data.size
+
+    def size(self, dim=None):
+        """The shape, as torch's ``x.size()``; ``x.size(0)`` is one dim's length.
+
+        NOTE: a method, as in torch, not NumPy's element count: use ``numel()`` for that.
+        """
+        return self.shape if dim is None else self.shape[dim]
 
     # Python's number protocols, as in torch: only a one-element tensor is a number
     def __bool__(self):
@@ -179,6 +185,22 @@ class Tensor:
     def detach(self):
         """The same values, cut off from the graph."""
         return Tensor._make(self.data)
+
+    # CPU only: the device habits of torch code are accepted where they mean "stay here"
+    def cpu(self):
+        return self
+
+    def contiguous(self):
+        return self  # nnkit's arrays need no layout change before view/reshape
+
+    def to(self, target):
+        """``x.to(np.float64)`` converts the dtype; ``x.to("cpu")`` is ``x`` (CPU only)."""
+        if isinstance(target, str):
+            if target != "cpu":
+                raise ValueError(f"to(): nnkit runs on the CPU only. Received device "
+                                 f"{target!r}; move the model to PyTorch for GPUs (chapter 13)")
+            return self
+        return self.astype(target)
 
     def astype(self, dtype):
         return ops.Cast.apply(self, dtype=np.dtype(dtype))

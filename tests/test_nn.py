@@ -176,7 +176,7 @@ def test_loss_matches_torch(name, loss, torch_loss, kind):
     (out_t * torch.arange(1, out_t.numel() + 1).reshape(out_t.shape)).sum().backward()
     xn = nnkit.tensor(logits, requires_grad=True)
     out_n = loss(xn, target)
-    weights = np.arange(1, out_n.size + 1, dtype=np.float32).reshape(out_n.shape)
+    weights = np.arange(1, out_n.numel() + 1, dtype=np.float32).reshape(out_n.shape)
     (out_n * nnkit.tensor(weights)).sum().backward()
     np.testing.assert_allclose(out_n.data, out_t.detach().numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(xn.grad, xt.grad.numpy(), rtol=1e-4, atol=1e-6)

@@ -263,3 +263,15 @@ def test_one_hot_and_pad_match_torch():
     ours = F.pad(nnkit.tensor(data), (0, 2, 1, 1), value=-1.0)
     theirs = torch.nn.functional.pad(torch.tensor(data), (0, 2, 1, 1), value=-1.0)
     np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_size_is_the_shape_as_in_torch_and_numel_counts(x):
+    assert x.size() == (3, 4) and x.size(0) == 3 and x.size(-1) == 4
+    assert x.numel() == 12
+
+
+def test_device_habits_stay_on_the_cpu_and_name_other_devices(x):
+    assert x.cpu() is x and x.contiguous() is x and x.to("cpu") is x
+    assert x.to(np.float64).dtype == np.float64
+    with pytest.raises(ValueError, match="CPU only. Received device 'cuda'"):
+        x.to("cuda")

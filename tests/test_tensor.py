@@ -110,7 +110,7 @@ def test_numpy_shares_memory_and_tolist():
 
 def test_properties():
     x = nnkit.zeros(2, 3, 4)
-    assert (x.shape, x.ndim, x.size, len(x), x.is_leaf) == ((2, 3, 4), 3, 24, 2, True)
+    assert (x.shape, x.ndim, x.numel(), x.size(), len(x), x.is_leaf) == ((2, 3, 4), 3, 24, (2, 3, 4), 2, True)
 
 
 # ---------------------------------------------------------------- shapes

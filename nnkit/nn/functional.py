@@ -146,7 +146,7 @@ def check_reduction(reduction, name):
 
 def _reduce(loss, reduction, name):
     check_reduction(reduction, name)
-    if reduction == "mean" and loss.size == 0:  # the mean of nothing is nan: say why instead
+    if reduction == "mean" and loss.numel() == 0:  # the mean of nothing is nan: say why instead
         raise ValueError(f"{name}: expected a batch with at least one sample. Received an empty "
                          f"batch, loss shape {loss.shape}: check the slicing or the DataLoader")
     if reduction == "mean":
@@ -158,7 +158,7 @@ def _check_finite(loss, name):
     # math.isfinite on a 0-d array: 100x quicker than NumPy's, and losses are mostly scalars
     if not (math.isfinite(loss.data) if loss.ndim == 0 else np.isfinite(loss.data).all()):
         raise FloatingPointError(
-            f"{name}: the loss is {loss.data if loss.size == 1 else 'not finite'}. The "
+            f"{name}: the loss is {loss.data if loss.numel() == 1 else 'not finite'}. The "
             "predictions contain nan or inf: usually the learning rate is too high and the "
             "weights diverged. Lower the learning rate, check the inputs for nan, and restart "
             "from fresh weights.")
@@ -191,7 +191,7 @@ def binary_cross_entropy(input, target, reduction="mean"):
     as in PyTorch. Prefer :func:`binary_cross_entropy_with_logits`: it is stable."""
     input, target = _tensor(input), _tensor(target)
     _check_same_shape(input, target, "binary_cross_entropy")
-    if input.size and (input.data.min() < 0 or input.data.max() > 1):
+    if input.numel() and (input.data.min() < 0 or input.data.max() > 1):
         raise ValueError("binary_cross_entropy: expected probabilities in [0, 1]. Received "
                          f"values from {input.data.min():.4g} to {input.data.max():.4g}; "
                          "for raw scores use binary_cross_entropy_with_logits")
@@ -203,7 +203,7 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     r"""Binary cross-entropy from logits $z$: $\sigma$ and log fused, stable for any $z$."""
     input, target = _tensor(input), _tensor(target)
     _check_same_shape(input, target, "binary_cross_entropy_with_logits")
-    if target.dtype.kind not in "fb" or (target.size and (target.data.min() < 0
+    if target.dtype.kind not in "fb" or (target.numel() and (target.data.min() < 0
                                                           or target.data.max() > 1)):
         raise ValueError("binary_cross_entropy_with_logits: expected float targets in [0, 1]. "
                          f"Received dtype {target.dtype} with values in "
@@ -355,7 +355,7 @@ def _soft_cross_entropy(input, target, weight, reduction, smoothing):
     axes = (1,) + tuple(range(2, input.ndim))
     loss = -(log_softmax(input, dim=1) * picked).sum(axis=axes)
     if reduction == "mean":  # over samples, not weights: PyTorch's rule for probabilities
-        return _check_finite(loss.sum() / loss.size, "cross_entropy")
+        return _check_finite(loss.sum() / loss.numel(), "cross_entropy")
     return _check_finite(_reduce(loss, reduction, "cross_entropy"), "cross_entropy")
 
 

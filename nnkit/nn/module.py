@@ -159,7 +159,7 @@ class Module:
 
     def num_parameters(self):
         """How many numbers this model learns."""
-        return sum(p.size for p in self.parameters())
+        return sum(p.numel() for p in self.parameters())
 
     # ------------------------------------------------------------ state
 

@@ -41,7 +41,7 @@ class BatchNorm1d(Module):
                              f"Received shape {x.shape}")
         axes = (0,) + tuple(range(2, x.ndim))  # every axis but the channels
         shape = (1, -1) + (1,) * (x.ndim - 2)
-        if self.training and x.size // self.num_features <= 1:
+        if self.training and x.numel() // self.num_features <= 1:
             # one value per channel has no variance: PyTorch's error, with what to do
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {tuple(x.shape)}. {type(self).__name__} needs a batch of 2 "
@@ -49,7 +49,7 @@ class BatchNorm1d(Module):
         if self.training:
             mean = x.mean(axis=axes, keepdims=True)
             var = ((x - mean) * (x - mean)).mean(axis=axes, keepdims=True)
-            n = x.size // self.num_features
+            n = x.numel() // self.num_features
             with_bessel = var.data.reshape(-1) * n / max(n - 1, 1)
             m = self.momentum
             self._buffers["running_mean"] = ((1 - m) * self._buffers["running_mean"]
