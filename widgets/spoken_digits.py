@@ -104,8 +104,9 @@ class SpeechExplorer(Widget):
                                          extent=(0, 1, 0, audio.NUM_MELS))
         self.spec_ax.set(xlabel="time (s)", ylabel="mel band", title="log-mel spectrogram")
         self.bars = self.prob_ax.bar(range(10), np.zeros(10), color="tab:blue")
-        self.prob_ax.set(xticks=range(10), ylim=(0, 1), xlabel="digit", title="")
-        self.title = self.prob_ax.set_title("", fontsize=10)
+        self.prob_ax.set(xticks=range(10), ylim=(0, 1), xlabel="digit",
+                         title="the network's probabilities")
+        self.title = fig.suptitle("", fontsize=11)  # the whole width: the sentence is long
 
     def redraw(self, result):
         self.wave_line.set_ydata(result["wave"])
