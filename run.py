@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BINDER_VENV = ROOT / ".venv-binder"
-TORCH = "torch==2.13.0"  # the version the oracle tests were written against
+TORCH = "torch==2.13.0"  # the version the oracle tests were written against; = the torch extra
 STAMP = "nnkit-setup.json"  # inside a venv: what was installed, from which files
 
 

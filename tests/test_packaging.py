@@ -82,3 +82,17 @@ def test_installed_wheel_verifies_and_loads_its_data(wheel, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "(10000, 28, 28)"
+
+
+def test_torch_extra_is_the_version_run_py_installs():
+    # one pin for PyTorch: pyproject's optional extra and `run.py setup --with-torch` agree,
+    # and torch stays out of the default install
+    import re
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    assert project["optional-dependencies"]["torch"] == ["torch==2.13.0"]
+    assert not any(dep.startswith("torch") for dep in project["dependencies"])
+    pin = re.search(r'^TORCH = "([^"]+)"', (root / "run.py").read_text(), re.M).group(1)
+    assert project["optional-dependencies"]["torch"] == [pin]
