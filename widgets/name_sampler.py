@@ -81,6 +81,7 @@ class NameSampler(Widget):
         return {
             "temperature": ipywidgets.FloatSlider(value=0.8, min=0.1, max=2.5, step=0.1,
                                                   description="temperature",
+                                                  style={"description_width": "initial"},
                                                   continuous_update=False),
             # continuous_update=False: resample on Enter or when the box loses focus
             "prompt": ipywidgets.Text(value="", description="prompt", continuous_update=False,
