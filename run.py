@@ -30,9 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BINDER_VENV = ROOT / ".venv-binder"
-TORCH = "torch==2.13.0"  # the version the oracle tests were written against
-STAMP = "nnkit-setup.json"
-CONSTRAINTS = "constraints.txt"  # the tested versions, for local installs and Binder  # inside a venv: what was installed, from which files
+TORCH = "torch==2.13.0"  # the version the oracle tests were written against; = the torch extra
+STAMP = "nnkit-setup.json"  # inside a venv: what was installed, from which files
+CONSTRAINTS = "constraints.txt"  # the tested versions, for local installs and Binder
 
 
 def say(message):

@@ -117,3 +117,18 @@ def test_binder_pins_the_same_versions_as_the_constraints_file():
 def test_local_installs_use_the_constraints_file():
     text = (ROOT / "run.py").read_text()
     assert '"-c", CONSTRAINTS' in text and 'CONSTRAINTS = "constraints.txt"' in text
+
+
+def test_torch_extra_is_the_version_run_py_installs():
+    # one pin for PyTorch: pyproject's optional extra and `run.py setup --with-torch` agree,
+    # and torch stays out of the default install (read as text: tomllib needs Python 3.11)
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    pyproject = (root / "pyproject.toml").read_text()
+    extra = re.search(r'^torch = \["([^"]+)"\]$', pyproject, re.MULTILINE)
+    assert extra is not None and extra.group(1) == "torch==2.13.0"
+    dependencies = re.search(r"^dependencies = \[(.*?)^\]", pyproject, re.MULTILINE | re.DOTALL)
+    assert "torch" not in dependencies.group(1)
+    pin = re.search(r'^TORCH = "([^"]+)"', (root / "run.py").read_text(), re.MULTILINE)
+    assert pin.group(1) == extra.group(1)
