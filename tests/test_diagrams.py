@@ -2,7 +2,7 @@
 import pytest
 from matplotlib.patches import Circle, FancyArrowPatch
 
-from widgets.diagrams import layer_diagram, neuron_diagram
+from nnkit_widgets.diagrams import layer_diagram, neuron_diagram
 
 
 def texts(fig):

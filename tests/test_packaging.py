@@ -56,7 +56,10 @@ def test_wheel_holds_every_data_file_and_provenance(wheel):
 def test_wheel_holds_every_package(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for package in source_packages():
-        assert f"{package}/__init__.py" in names
+        # the folder widgets/ is installed as the import package nnkit_widgets
+        installed = "nnkit_widgets" + package[len("widgets"):] if package.startswith("widgets") \
+            else package
+        assert f"{installed}/__init__.py" in names
     assert not any(name.startswith(("tests/", "chapters/", "binder/")) for name in names)
 
 
@@ -132,3 +135,16 @@ def test_torch_extra_is_the_version_run_py_installs():
     assert "torch" not in dependencies.group(1)
     pin = re.search(r'^TORCH = "([^"]+)"', (root / "run.py").read_text(), re.MULTILINE)
     assert pin.group(1) == extra.group(1)
+
+
+def test_a_learners_own_widgets_py_does_not_hide_the_course_widgets(tmp_path):
+    # a notebook's folder comes first on sys.path: a learner's widgets.py there must not
+    # break `from nnkit_widgets... import ...` in the chapters
+    (tmp_path / "widgets.py").write_text("raise RuntimeError('the learner', 's own file')\n")
+    script = ("import sys; sys.path.insert(0, ''); "
+              "from nnkit_widgets.neuron import NeuronExplorer; "
+              "print(NeuronExplorer.__module__)")
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                            text=True, check=False, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "nnkit_widgets.neuron"

@@ -5,8 +5,8 @@ matplotlib.use("Agg")
 import pytest
 from matplotlib.figure import Figure
 
-from widgets.base import render_png
-from widgets.sequence_diagrams import (
+from nnkit_widgets.base import render_png
+from nnkit_widgets.sequence_diagrams import (
     draw_attention,
     draw_gru_cell,
     draw_lstm_cell,

@@ -4,10 +4,10 @@ import pytest
 
 from nnkit import nn
 from nnkit.models import CharTokenizer, TinyGPT
-from widgets.attention_heatmap import AttentionHeatmap
-from widgets.draw_digit import DrawDigit
-from widgets.forecast import ForecastWidget
-from widgets.welcome import WelcomeWidget
+from nnkit_widgets.attention_heatmap import AttentionHeatmap
+from nnkit_widgets.draw_digit import DrawDigit
+from nnkit_widgets.forecast import ForecastWidget
+from nnkit_widgets.welcome import WelcomeWidget
 
 SERIES = np.sin(0.1 * np.arange(120)).astype(np.float32)
 DATES = np.arange(120).astype("datetime64[M]")

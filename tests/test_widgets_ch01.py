@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from widgets.neuron import ACTIVATIONS, NeuronExplorer, decision_line
+from nnkit_widgets.neuron import ACTIVATIONS, NeuronExplorer, decision_line
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_an_unknown_activation_is_named_in_the_error(explorer):
 def test_the_colour_map_is_white_exactly_on_the_decision_line(activation):
     import matplotlib
 
-    from widgets.neuron import colour_scale
+    from nnkit_widgets.neuron import colour_scale
 
     explorer = NeuronExplorer(w1=1.0, w2=0.5, bias=0.3, activation=activation)
     cmap_name, low, high = colour_scale(activation)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import nnkit
-from widgets.forward_pass import LAYER_SIZES, ForwardPassWidget, circles_data, trained_network
+from nnkit_widgets.forward_pass import LAYER_SIZES, ForwardPassWidget, circles_data, trained_network
 
 
 @pytest.fixture(scope="module")

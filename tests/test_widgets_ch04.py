@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from widgets.loss_explorer import (
+from nnkit_widgets.loss_explorer import (
     LossExplorerWidget,
     landscape_data,
     losses_and_gradients,

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from nnkit import Value
-from widgets.backprop import BackpropStepper, ExpressionError, build, parse_inputs, stepper_state
+from nnkit_widgets.backprop import BackpropStepper, ExpressionError, build, parse_inputs, stepper_state
 
 NEURON = "tanh(x1*w1 + x2*w2 + b)"
 NEURON_INPUTS = "x1=2, x2=0, w1=-3, w2=1, b=6.8814"
@@ -147,7 +147,7 @@ def _edges_of(stepper):
 def test_an_input_reused_layers_later_is_routed_around_the_boxes_in_between():
     import numpy as np
 
-    from widgets.backprop import CLEARANCE, curve_points, route_edges
+    from nnkit_widgets.backprop import CLEARANCE, curve_points, route_edges
 
     stepper = BackpropStepper(expression="a*b + a", inputs="a=2, b=-3")
     nodes, edges = _edges_of(stepper)
@@ -172,7 +172,7 @@ def test_an_input_reused_layers_later_is_routed_around_the_boxes_in_between():
 def test_each_edge_label_sits_on_the_middle_of_its_own_curve():
     import numpy as np
 
-    from widgets.backprop import curve_points
+    from nnkit_widgets.backprop import curve_points
 
     stepper = BackpropStepper(expression="x*x + x", inputs="x=3")  # two parallel edges and a long one
     nodes, edges = _edges_of(stepper)

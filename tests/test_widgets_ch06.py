@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import nnkit
-from widgets.gradcheck_report import (
+from nnkit_widgets.gradcheck_report import (
     EPSILONS,
     FUNCTIONS,
     GradcheckReport,

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from widgets.optimizer_race import (
+from nnkit_widgets.optimizer_race import (
     NUM_STEPS,
     OPTIMIZERS,
     SURFACES,
@@ -11,7 +11,7 @@ from widgets.optimizer_race import (
     contour_lines,
     descend,
 )
-from widgets.optimizer_race import race as race_paths
+from nnkit_widgets.optimizer_race import race as race_paths
 
 ALL = {checkbox_name(name): True for name in OPTIMIZERS}
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import nnkit
-from widgets.playground import Playground
-from widgets.playground.training import Run, parse_hidden
-from widgets.playground.widget import STEPS_PER_TICK, boundary_image, unit_mosaic
+from nnkit_widgets.playground import Playground
+from nnkit_widgets.playground.training import Run, parse_hidden
+from nnkit_widgets.playground.widget import STEPS_PER_TICK, boundary_image, unit_mosaic
 
 
 @pytest.fixture

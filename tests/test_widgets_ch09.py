@@ -5,8 +5,8 @@ from matplotlib.backend_bases import MouseEvent
 
 import nnkit
 from nnkit import nn
-from widgets.draw_digit import DrawDigit, area_resize, mnist_preprocess, rasterize
-from widgets.mnist_mistakes import ANY, MistakesExplorer, confusion_counts
+from nnkit_widgets.draw_digit import DrawDigit, area_resize, mnist_preprocess, rasterize
+from nnkit_widgets.mnist_mistakes import ANY, MistakesExplorer, confusion_counts
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import pytest
 
 import nnkit
 from nnkit import nn
-from widgets.filter_explorer import HAND_FILTERS, FilterExplorer, feature_stages
+from nnkit_widgets.filter_explorer import HAND_FILTERS, FilterExplorer, feature_stages
 
 
 def make_cnn():

@@ -4,8 +4,8 @@ import pytest
 
 import nnkit
 from nnkit import nn
-from widgets.forecast import ForecastWidget, forecast_errors, forecast_windows
-from widgets.gate_inspector import GateInspector, record_states
+from nnkit_widgets.forecast import ForecastWidget, forecast_errors, forecast_windows
+from nnkit_widgets.gate_inspector import GateInspector, record_states
 
 ALPHABET = ".abcdefghijklmnopqrstuvwxyz"
 

@@ -5,7 +5,7 @@ import pytest
 import nnkit
 from nnkit import nn
 from nnkit.models import CharTokenizer, TinyGPT
-from widgets.attention_heatmap import AVERAGE, AttentionHeatmap, attention_maps
+from nnkit_widgets.attention_heatmap import AVERAGE, AttentionHeatmap, attention_maps
 
 TEXT = "\nemma\nolivia\nava\nisabella\n"
 

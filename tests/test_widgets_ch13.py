@@ -7,7 +7,7 @@ import pytest
 
 import nnkit
 from nnkit import audio, nn
-from widgets.spoken_digits import CLEAN_DB, SpeechExplorer, changed_clip, wav_bytes
+from nnkit_widgets.spoken_digits import CLEAN_DB, SpeechExplorer, changed_clip, wav_bytes
 
 
 class Flatten10(nn.Module):

@@ -4,7 +4,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from nnkit.envs import CartPole
-from widgets.cartpole import CART_HEIGHT, POLE_DRAWN, CartPoleArtist, EpisodeStepper
+from nnkit_widgets.cartpole import CART_HEIGHT, POLE_DRAWN, CartPoleArtist, EpisodeStepper
 
 
 def episode(length, seed):

@@ -4,7 +4,7 @@ import pytest
 
 import nnkit
 from nnkit.models import CharTokenizer, TinyGPT
-from widgets.name_sampler import NameSampler, next_char_probs, sample_names
+from nnkit_widgets.name_sampler import NameSampler, next_char_probs, sample_names
 
 TEXT = "\nemma\nolivia\nava\nisabella\nmia\n"
 

@@ -15,7 +15,7 @@ import numpy as np
 
 import nnkit
 from nnkit.nn import functional as F
-from widgets.base import Widget
+from nnkit_widgets.base import Widget
 
 
 def _step(x):

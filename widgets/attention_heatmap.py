@@ -15,7 +15,7 @@ import ipywidgets
 import numpy as np
 
 from nnkit.autograd import no_grad
-from widgets.base import Widget, describe
+from nnkit_widgets.base import Widget, describe
 
 AVERAGE = "average of heads"
 

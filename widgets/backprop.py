@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.patches import FancyArrowPatch
 
 from nnkit.value import Value
-from widgets.base import Widget
+from nnkit_widgets.base import Widget
 
 FUNCTIONS = {"exp": Value.exp, "log": Value.log, "tanh": Value.tanh,
              "sigmoid": Value.sigmoid, "relu": Value.relu}

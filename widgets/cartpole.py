@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from nnkit.envs import HALF_LENGTH, THETA_LIMIT, X_LIMIT
-from widgets.base import Widget
+from nnkit_widgets.base import Widget
 
 CART_WIDTH, CART_HEIGHT = 0.5, 0.3
 POLE_DRAWN = 2 * HALF_LENGTH * 1.6  # the pole drawn a little longer than scale, to be seen

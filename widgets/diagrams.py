@@ -14,7 +14,7 @@ redrawn with other numbers (``layer_diagram(num_inputs=4, num_outputs=2)``).
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from widgets.base import render_png
+from nnkit_widgets.base import render_png
 
 INPUT_COLOUR, NEURON_COLOUR, OUTPUT_COLOUR = "#e8eefc", "#fff1d6", "#e3f4e3"
 

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 
 import nnkit
 from nnkit.nn import functional as F
-from widgets.base import Widget, describe
+from nnkit_widgets.base import Widget, describe
 
 SIZE = 28  # MNIST's field, in pixels
 BOX = 20  # the longer side of the digit's box inside it

@@ -19,7 +19,7 @@ from matplotlib.patches import Rectangle
 import nnkit
 from nnkit import nn
 from nnkit.nn import functional as F
-from widgets.base import Widget
+from nnkit_widgets.base import Widget
 
 SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 HAND_FILTERS = {

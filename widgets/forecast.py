@@ -18,7 +18,7 @@ import ipywidgets
 import numpy as np
 
 import nnkit
-from widgets.base import Widget, describe
+from nnkit_widgets.base import Widget, describe
 
 
 def forecast_windows(series, start, window, num_horizons):

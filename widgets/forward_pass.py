@@ -20,7 +20,7 @@ from matplotlib.collections import LineCollection
 import nnkit
 from nnkit import datasets, nn
 from nnkit.nn import functional as F
-from widgets.base import Widget
+from nnkit_widgets.base import Widget
 
 LAYER_SIZES = (2, 4, 3, 2)
 LIMIT = 1.6  # the input plane shown is [-LIMIT, LIMIT]^2

@@ -16,7 +16,7 @@ import ipywidgets
 import numpy as np
 
 import nnkit
-from widgets.base import Widget
+from nnkit_widgets.base import Widget
 
 # which recorded arrays to show for each layer type, top to bottom, and their colour range
 PANELS = {

@@ -19,7 +19,7 @@ from matplotlib.ticker import LogLocator, NullLocator
 import nnkit
 from nnkit.autograd import Function
 from nnkit.nn import functional as F
-from widgets.base import Widget
+from nnkit_widgets.base import Widget
 
 EPSILONS = np.logspace(-13, -1, 49)
 TOLERANCE = {"atol": 1e-5, "rtol": 1e-3}  # the same test as nnkit.gradcheck

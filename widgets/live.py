@@ -22,7 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from widgets.base import image_view, render_png
+from nnkit_widgets.base import image_view, render_png
 
 
 def _panel_names(panel):

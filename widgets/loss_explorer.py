@@ -23,7 +23,7 @@ import numpy as np
 
 import nnkit
 from nnkit.nn import functional as F
-from widgets.base import Widget
+from nnkit_widgets.base import Widget
 
 LOGIT_RANGE = (-8.0, 8.0)
 WEIGHT_RANGE = (-4.0, 4.0)

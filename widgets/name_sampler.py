@@ -11,7 +11,7 @@ import ipywidgets
 import numpy as np
 
 from nnkit.autograd import no_grad
-from widgets.base import Widget
+from nnkit_widgets.base import Widget
 
 
 def _softmax(z):

@@ -16,7 +16,7 @@ import numpy as np
 import nnkit
 from nnkit import datasets
 from nnkit.nn import functional as F
-from widgets.base import Widget
+from nnkit_widgets.base import Widget
 
 LIMIT = 4.0  # the plane shown is [-LIMIT, LIMIT]^2
 GRID = 121  # points per side of the colour map

@@ -14,7 +14,7 @@ import numpy as np
 
 import nnkit
 from nnkit import audio
-from widgets.base import Widget
+from nnkit_widgets.base import Widget
 
 CLEAN_DB = 40  # the slider's right end: no noise added
 

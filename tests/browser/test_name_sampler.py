@@ -14,7 +14,7 @@ from harness import open_notebook, run_all, save
 SOURCE = """\
 import nnkit
 from nnkit.models import CharTokenizer, TinyGPT
-from widgets.name_sampler import NameSampler
+from nnkit_widgets.name_sampler import NameSampler
 
 nnkit.manual_seed(0)
 tokenizer = CharTokenizer("\\n" + "".join(nnkit.datasets.names()))
