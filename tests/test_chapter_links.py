@@ -37,4 +37,4 @@ def test_differences_from_pytorch_page_exists_and_is_linked():
     page = "docs/differences-from-pytorch.md"
     assert (ROOT / page).exists()
     assert f"]({page})" in (ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"](../{page})" in markdown_of(ROOT / "chapters" / "13_where_next.ipynb")
+    assert f"](../{page})" in markdown_of(ROOT / "chapters" / "15_where_next.ipynb")
