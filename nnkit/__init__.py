@@ -6,8 +6,12 @@
 
 Names follow PyTorch, so what you learn here carries over.
 """
-from nnkit import kernels  # noqa: I001  (first: it points Numba at a writable cache)
-from nnkit.memory import keep_freed_memory
+from nnkit import threads  # noqa: I001  (first: thread limits before NumPy/Numba start pools)
+_THREADS = threads.limit_before_import()
+from nnkit import kernels  # noqa: E402  (it points Numba at a writable cache)
+from nnkit import memory  # noqa: E402
+from nnkit.memory import keep_freed_memory  # noqa: E402
+from nnkit.threads import get_num_threads, set_num_threads  # noqa: E402
 from nnkit import data, datasets, models, nn, optim
 from nnkit.autograd import Function, enable_grad, is_grad_enabled, no_grad
 from nnkit.gradcheck import gradcheck
@@ -19,11 +23,14 @@ from nnkit.value import Value
 
 __version__ = "0.1.0"
 
-keep_freed_memory()  # no page faults from one training step to the next: nnkit/memory.py
+threads.apply_default(_THREADS)  # one CPU given means one thread: nnkit/threads.py
+if memory.requested():  # opt-in only: the setting is process-wide (nnkit/memory.py)
+    keep_freed_memory()
 
 __all__ = [
     "Tensor", "tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "randn", "rand",
     "arange", "concatenate", "cat", "stack", "where", "no_grad", "enable_grad",
-    "is_grad_enabled", "manual_seed", "gradcheck", "Function", "Value", "save", "load",
+    "is_grad_enabled", "manual_seed", "set_num_threads", "get_num_threads",
+    "keep_freed_memory", "gradcheck", "Function", "Value", "save", "load",
     "data", "datasets", "kernels", "models", "nn", "optim",
 ]

@@ -11,8 +11,13 @@ keeps up to 256 MiB of freed memory for reuse, as PyTorch's own allocator
 keeps its blocks. The cost: the process does not shrink back after a large
 step.
 
-Only glibc has these settings; elsewhere nothing changes. Set the
-environment variable ``NNKIT_KEEP_FREED_MEMORY=0`` to leave malloc as it is.
+Only glibc has these settings; elsewhere nothing changes.
+
+These settings are process-wide and a shared server (100 notebooks on one
+machine) wants each idle kernel to give its memory back, so importing
+nnkit changes nothing. Opt in with ``nnkit.keep_freed_memory()`` or the
+environment variable ``NNKIT_KEEP_FREED_MEMORY=1`` (read at import) on
+your own machine, where the faster steps are worth the memory kept.
 """
 import ctypes
 import os
@@ -24,9 +29,14 @@ MMAP_THRESHOLD = 32 * 2**20  # glibc's largest allowed value on 64-bit systems
 TRIM_THRESHOLD = 256 * 2**20
 
 
+def requested():
+    """True when the environment asks for the policy: NNKIT_KEEP_FREED_MEMORY=1."""
+    return os.environ.get("NNKIT_KEEP_FREED_MEMORY", "0") not in ("", "0")
+
+
 def keep_freed_memory():
     """Raise glibc's trim and mmap thresholds; True when both settings took effect."""
-    if not sys.platform.startswith("linux") or os.environ.get("NNKIT_KEEP_FREED_MEMORY") == "0":
+    if not sys.platform.startswith("linux"):
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt  # absent in musl (Alpine) and other C libraries
