@@ -128,8 +128,7 @@ def _child(threads, contender, args):
                "--block-seconds", str(args.block_seconds)]
     if args.workloads:
         command += ["--workloads", args.workloads]
-    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT, check=False)
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
     if result.returncode:
         if contender == "PyTorch" and "No module named 'torch'" in result.stderr:
             return None  # PyTorch is optional: its column stays empty

@@ -8,10 +8,10 @@ Names follow PyTorch, so what you learn here carries over.
 """
 from nnkit import threads  # noqa: I001  (first: thread limits before NumPy/Numba start pools)
 _THREADS = threads.limit_before_import()
-from nnkit import kernels  # noqa: E402  (it points Numba at a writable cache)
-from nnkit import memory  # noqa: E402
-from nnkit.memory import keep_freed_memory  # noqa: E402
-from nnkit.threads import get_num_threads, set_num_threads  # noqa: E402
+from nnkit import kernels  # noqa: I001  (before the rest: it points Numba at a writable cache)
+from nnkit import memory
+from nnkit.memory import keep_freed_memory
+from nnkit.threads import get_num_threads, set_num_threads
 from nnkit import data, datasets, models, nn, optim
 from nnkit.autograd import Function, enable_grad, is_grad_enabled, no_grad
 from nnkit.gradcheck import gradcheck
