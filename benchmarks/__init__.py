@@ -1,1 +1,1 @@
-"""nnkit's benchmark suite (issue 6): ``python -m benchmarks`` from the repository root."""
+"""nnkit's benchmark suite: ``python -m benchmarks`` from the repository root."""
