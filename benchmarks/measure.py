@@ -75,13 +75,13 @@ def _per_call_us(fn, seconds=0.2):
     return (time.perf_counter() - start) / count * 1e6
 
 
-def op_overhead(contender, rounds):
+def op_overhead(contender, rounds, seconds=0.2):
     """Microseconds per 10-element add with grad, and per mul + sum + backward."""
     import numpy as np
     values = np.arange(10, dtype=np.float32)
     if contender == "NumPy":
         plain = np.ones(10, np.float32)
-        return {"add": _per_call_us(lambda: plain + plain), "backward": None}
+        return {"add": _per_call_us(lambda: plain + plain, seconds), "backward": None}
     if contender == "nnkit":
         import nnkit
         make = nnkit.tensor
@@ -90,8 +90,8 @@ def op_overhead(contender, rounds):
         def make(a, requires_grad):
             return torch.tensor(a, requires_grad=requires_grad)
     a, b = make(values, requires_grad=True), make(values + 1, requires_grad=True)
-    add = [_per_call_us(lambda: a + b) for _ in range(rounds)]
-    backward = [_per_call_us(lambda: (a * b).sum().backward()) for _ in range(rounds)]
+    add = [_per_call_us(lambda: a + b, seconds) for _ in range(rounds)]
+    backward = [_per_call_us(lambda: (a * b).sum().backward(), seconds) for _ in range(rounds)]
     return {"add": statistics.median(add), "backward": statistics.median(backward)}
 
 
@@ -111,6 +111,7 @@ def main(argv=None):
     parser.add_argument("--workloads", default="")
     parser.add_argument("--blocks", type=int, default=3)
     parser.add_argument("--block-seconds", type=float, default=0.25)
+    parser.add_argument("--quick", action="store_true", help="small GEMM, short overhead timing")
     args = parser.parse_args(argv)
     _set_threads(args.threads)
 
@@ -126,7 +127,7 @@ def main(argv=None):
     if unknown:
         sys.exit(f"unknown workloads {unknown}; choose from {list(WORKLOADS)}")
     report = {"threads": args.threads, "contender": args.contender,
-              "gemm_gflops": gemm_rate(), "workloads": {}}
+              "gemm_gflops": gemm_rate(256 if args.quick else 1024), "workloads": {}}
     for workload in chosen:
         kind, spec, flops = WORKLOADS[workload]
         step = make(kind, spec)
@@ -137,7 +138,7 @@ def main(argv=None):
         report["workloads"][workload] = {"batch": spec["batch"], "flops": flops,
                                          "rate": rates[args.contender][0]}
     report["blas_threads"] = blas_threads()
-    report["overhead_us"] = op_overhead(args.contender, 1)
+    report["overhead_us"] = op_overhead(args.contender, 1, 0.01 if args.quick else 0.2)
     print(json.dumps(report))
 
 

@@ -128,6 +128,8 @@ def _child(threads, contender, args):
                "--block-seconds", str(args.block_seconds)]
     if args.workloads:
         command += ["--workloads", args.workloads]
+    if args.quick:
+        command.append("--quick")
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
     if result.returncode:
         if contender == "PyTorch" and "No module named 'torch'" in result.stderr:
