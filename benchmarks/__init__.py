@@ -1,1 +1,1 @@
-"""nnkit's benchmark suite: ``python -m benchmarks`` from the repository root (see run.py)."""
+"""nnkit's benchmark suite: ``python -m benchmarks`` from the repository root."""

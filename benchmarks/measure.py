@@ -1,11 +1,10 @@
 """Child process of the benchmark: times ONE contender on every workload, prints JSON.
 
-``benchmarks/run.py`` starts a fresh process like this for every contender
-(nnkit, PyTorch, hand-written NumPy), thread setting and round, because
-contenders sharing a process disturb each other: PyTorch's OpenMP pool and
-OpenBLAS's threads fight, which halved PyTorch's two-thread speed and
-flattered nnkit about twofold. BLAS also reads its thread count when NumPy is
-imported, so the environment is set before any import.
+Run by ``benchmarks/run.py`` once per contender, thread setting and round,
+each in a fresh process: contenders sharing a process fight over threads
+(PyTorch's OpenMP pool against OpenBLAS's), which measured PyTorch at half
+its own-process speed. The thread environment is set before NumPy, Numba
+or PyTorch is imported, since they read it once.
 """
 import argparse
 import json
@@ -79,81 +78,70 @@ def _per_call_us(fn, seconds=0.2):
     return (time.perf_counter() - start) / count * 1e6
 
 
-def op_overhead(names, rounds):
+def op_overhead(contender, rounds, seconds=0.2):
     """Microseconds per 10-element add with grad, and per mul + sum + backward."""
     import numpy as np
-    contenders = {}
-    if "nnkit" in names:
-        import nnkit
-        contenders["nnkit"] = nnkit.tensor
-    if "PyTorch" in names:
-        import torch
-        contenders["PyTorch"] = lambda a, requires_grad: torch.tensor(a, requires_grad=True)
     values = np.arange(10, dtype=np.float32)
-    results = {name: {"add": [], "backward": []} for name in contenders}
-    for _ in range(rounds):  # alternate contenders, as for the training steps
-        for name, make in contenders.items():
-            a, b = make(values, requires_grad=True), make(values + 1, requires_grad=True)
-            results[name]["add"].append(_per_call_us(lambda a=a, b=b: a + b))
-            results[name]["backward"].append(
-                _per_call_us(lambda a=a, b=b: (a * b).sum().backward()))
-    if "NumPy" in names:
+    if contender == "NumPy":
         plain = np.ones(10, np.float32)
-        results["NumPy"] = {"add": [_per_call_us(lambda: plain + plain)], "backward": []}
-    return {name: {k: statistics.median(v) if v else None for k, v in r.items()}
-            for name, r in results.items()}
+        return {"add": _per_call_us(lambda: plain + plain, seconds), "backward": None}
+    if contender == "nnkit":
+        import nnkit
+        make = nnkit.tensor
+    else:
+        import torch
+        def make(a, requires_grad):
+            return torch.tensor(a, requires_grad=requires_grad)
+    a, b = make(values, requires_grad=True), make(values + 1, requires_grad=True)
+    add = [_per_call_us(lambda: a + b, seconds) for _ in range(rounds)]
+    backward = [_per_call_us(lambda: (a * b).sum().backward(), seconds) for _ in range(rounds)]
+    return {"add": statistics.median(add), "backward": statistics.median(backward)}
+
+
+def blas_threads():
+    """The thread counts of the BLAS libraries loaded now (checks the limit took effect)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    return sorted({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--contender", required=True, choices=["nnkit", "PyTorch", "NumPy"])
     parser.add_argument("--workloads", default="")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--blocks", type=int, default=3)
     parser.add_argument("--block-seconds", type=float, default=0.25)
-    parser.add_argument("--no-torch", action="store_true")
-    parser.add_argument("--contender", choices=["nnkit", "PyTorch", "NumPy"],
-                        help="time only this contender (its own process, as run.py does)")
+    parser.add_argument("--quick", action="store_true", help="small GEMM, short overhead timing")
     args = parser.parse_args(argv)
     _set_threads(args.threads)
 
     import numpy  # noqa: F401  (after the thread settings)
 
     from benchmarks.workloads import WORKLOADS, nnkit_step, numpy_step, torch_step
-    have_torch = False
-    if not args.no_torch and args.contender in (None, "PyTorch"):
-        try:
-            import torch
-            torch.set_num_threads(args.threads)
-            have_torch = True
-        except ImportError:
-            pass
+    if args.contender == "PyTorch":
+        import torch
+        torch.set_num_threads(args.threads)
+    make = {"nnkit": nnkit_step, "PyTorch": torch_step, "NumPy": numpy_step}[args.contender]
     chosen = args.workloads.split(",") if args.workloads else list(WORKLOADS)
     unknown = [w for w in chosen if w not in WORKLOADS]
     if unknown:
         sys.exit(f"unknown workloads {unknown}; choose from {list(WORKLOADS)}")
-    report = {"threads": args.threads, "gemm_gflops": gemm_rate(), "workloads": {}}
+    report = {"threads": args.threads, "contender": args.contender,
+              "gemm_gflops": gemm_rate(256 if args.quick else 1024), "workloads": {}}
     for workload in chosen:
         kind, spec, flops = WORKLOADS[workload]
-        steps = {}
-        if args.contender in (None, "nnkit"):
-            steps["nnkit"] = nnkit_step(kind, spec)
-        if have_torch:
-            steps["PyTorch"] = torch_step(kind, spec)
-        numpy_contender = numpy_step(kind, spec) if args.contender in (None, "NumPy") else None
-        if numpy_contender is not None:
-            steps["NumPy"] = numpy_contender
-        if not steps:
+        step = make(kind, spec)
+        if step is None:  # no hand-written NumPy version of this workload
             continue
-        rates = time_contenders(steps, spec["batch"], args.rounds, args.block_seconds)
+        rates = time_contenders({args.contender: step}, spec["batch"], args.blocks,
+                                args.block_seconds)
         report["workloads"][workload] = {"batch": spec["batch"], "flops": flops,
-                                         "rates": rates}
-        print(f"  {workload}: " + ", ".join(f"{k} {v[0]:,.0f}/s" for k, v in rates.items()),
-              file=sys.stderr, flush=True)
-    report["gemm_gflops_end"] = gemm_rate()
-    names = [args.contender] if args.contender else ["nnkit", "NumPy"] + ["PyTorch"] * have_torch
-    if args.contender == "PyTorch" and not have_torch:
-        names = []
-    report["overhead_us"] = op_overhead(names, max(1, args.rounds // 2))
+                                         "rate": rates[args.contender][0]}
+    report["blas_threads"] = blas_threads()
+    report["overhead_us"] = op_overhead(args.contender, 1, 0.01 if args.quick else 0.2)
     print(json.dumps(report))
 
 
