@@ -3,6 +3,7 @@
 
     python3 run.py lab     create .venv if needed, install the course, open JupyterLab
     python3 run.py test    create .venv if needed, install the dev tools, run every test
+    python3 run.py pin     rewrite constraints.txt (the tested versions) from .venv
 
 Both are safe to repeat: an install is skipped while pyproject.toml (and the
 options) are unchanged since the last successful one. Extra arguments go to
@@ -31,6 +32,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BINDER_VENV = ROOT / ".venv-binder"
 TORCH = "torch==2.13.0"  # the version the oracle tests were written against
+CONSTRAINTS = "constraints.txt"  # the tested versions; `python3 run.py pin` rewrites it
 STAMP = "nnkit-setup.json"  # inside a venv: what was installed, from which files
 
 
@@ -103,11 +105,14 @@ def remember(venv, key):
 def setup_course(extra, with_torch=False, force=False):
     """Make .venv and install the course with the ``extra`` (course or dev)."""
     python = make_venv(VENV)
-    key = fingerprint(["pyproject.toml"], [extra])
+    files = ["pyproject.toml", CONSTRAINTS]
+    key = fingerprint(files, [extra])
     # the dev extra includes everything the course extra installs
-    done = installed(VENV, key) or installed(VENV, fingerprint(["pyproject.toml"], ["dev"]))
+    done = installed(VENV, key) or installed(VENV, fingerprint(files, ["dev"]))
     if force or not done:
-        run([python, "-m", "pip", "install", "-e", f".[{extra}]"], f"install .[{extra}]")
+        # -c: the versions the course was tested with, not whatever is newest
+        run([python, "-m", "pip", "install", "-c", CONSTRAINTS, "-e", f".[{extra}]"],
+            f"install .[{extra}]")
         remember(VENV, key)
     else:
         say(f"install .[{extra}]: already done for this pyproject.toml, skipped")
@@ -159,6 +164,26 @@ def command_setup(args):
     return python, env
 
 
+def command_pin(args):
+    """Rewrite constraints.txt from .venv (set up as CI does) and check binder agrees."""
+    python = venv_python(VENV)
+    if not python.exists():
+        fail("no .venv to read versions from. Expected: run `python3 run.py setup` first. "
+             "Received: no .venv")
+    frozen = subprocess.run([str(python), "-m", "pip", "freeze", "--exclude-editable"],
+                            cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    pins = sorted((line for line in frozen.splitlines()
+                   if "==" in line and not line.startswith(("torch==", "nnkit"))),
+                  key=str.lower)
+    header = ("# The versions the course is tested with (CI's .venv), for local installs:\n"
+              "# run.py installs with `pip install -c constraints.txt`. Regenerate with\n"
+              "# `python3 run.py pin` after `python3 run.py setup`; binder/requirements.txt\n"
+              "# must pin the same versions (tests/test_links.py checks).\n")
+    (ROOT / CONSTRAINTS).write_text(header + "\n".join(pins) + "\n")
+    say(f"wrote {len(pins)} pins to {CONSTRAINTS}")
+    return 0
+
+
 def command_test(args, extra_args):
     python, env = command_setup(args)
     notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "chapters").glob("*.ipynb"))
@@ -195,10 +220,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python3 run.py", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{lab,test,setup}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{lab,test,setup,pin}")
     lab = commands.add_parser("lab", help="set up and open the course in JupyterLab")
     test = commands.add_parser("test", help="set up and run the whole test suite")
     setup = commands.add_parser("setup", help="only set up what `test` needs (used by .ci/run)")
+    commands.add_parser("pin", help=f"rewrite {CONSTRAINTS} from the versions in .venv")
     for sub in (test, setup):
         sub.add_argument("--with-torch", action="store_true", help=f"also install {TORCH}")
         sub.add_argument("--binder-check", action="store_true",
@@ -209,6 +235,8 @@ def main(argv=None):
     args, extra_args = parser.parse_known_args(argv)
     if extra_args[:1] == ["--"]:
         extra_args = extra_args[1:]
+    if args.command == "pin":
+        return command_pin(args)
     if args.command == "setup":
         if extra_args:
             parser.error(f"unrecognized arguments: {' '.join(extra_args)}")
