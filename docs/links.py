@@ -31,7 +31,10 @@ def install_cell():
     return (
         "# Colab or another bare Python: install the course at its tested versions.\n"
         "# In a checkout, JupyterLab or Binder nnkit is importable and this does nothing.\n"
-        "import importlib.util, subprocess, sys\n"
+        "import importlib.util\n"
+        "import subprocess\n"
+        "import sys\n"
+        "\n"
         "if importlib.util.find_spec(\"nnkit\") is None:\n"
         f"    subprocess.check_call([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", \"-c\",\n"
         f"                           \"{RAW}/constraints.txt\",\n"
@@ -64,7 +67,9 @@ def apply_chapter(path):
         rest = rest[1:]
     markdown["source"] = "\n".join([*head, "", badge_line(path.name), "", *rest]).lstrip("\n")
     code = [cell for cell in cells if cell["cell_type"] == "code"]
-    if code and code[0].get("id") == "colab-install":
+    # found by its first line: nbstripout renumbers cell ids
+    first_line = install_cell().split("\n")[0]
+    if code and "".join(code[0]["source"]).startswith(first_line):
         code[0]["source"] = install_cell()
     else:
         cell = nbformat.v4.new_code_cell(install_cell(), id="colab-install")
@@ -78,7 +83,7 @@ def apply_readme(path):
     if start not in text:
         raise SystemExit(f"Expected the markers {start} ... {end} in {path}. Received none.")
     new = f"{start}\n{readme_badges()}\n{end}"
-    path.write_text(re.sub(re.escape(start) + ".*?" + re.escape(end), new, text, flags=re.S))
+    path.write_text(re.sub(re.escape(start) + ".*?" + re.escape(end), new, text, flags=re.DOTALL))
 
 
 if __name__ == "__main__":
