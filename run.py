@@ -3,6 +3,7 @@
 
     python3 run.py lab     create .venv if needed, install the course, open JupyterLab
     python3 run.py test    create .venv if needed, install the dev tools, run every test
+    python3 run.py site    build the course website (docs/_build/html)
     python3 run.py pin     rewrite constraints.txt (the tested versions) from .venv
 
 Both are safe to repeat: an install is skipped while pyproject.toml (and the
@@ -184,6 +185,16 @@ def command_pin(args):
     return 0
 
 
+def command_site(args, extra_args):
+    """Build the course website (chapters executed once, then cached) into docs/_build/html."""
+    python = setup_course("dev,site", force=args.reinstall)
+    out = Path(args.out).resolve() if args.out else ROOT / "docs" / "_build" / "html"
+    run([python, "-m", "sphinx", "-b", "html", "-c", "docs", "-j", "1", "-q", ".", out,
+         *extra_args], "build the website", hint="See the Sphinx messages above.")
+    say(f"website: {out / 'index.html'}")
+    return 0
+
+
 def command_test(args, extra_args):
     python, env = command_setup(args)
     notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "chapters").glob("*.ipynb"))
@@ -220,10 +231,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python3 run.py", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{lab,test,setup,pin}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{lab,test,setup,site,pin}")
     lab = commands.add_parser("lab", help="set up and open the course in JupyterLab")
     test = commands.add_parser("test", help="set up and run the whole test suite")
     setup = commands.add_parser("setup", help="only set up what `test` needs (used by .ci/run)")
+    site = commands.add_parser("site", help="build the course website into docs/_build/html")
+    site.add_argument("--out", help="the output folder (default docs/_build/html)")
+    site.add_argument("--reinstall", action="store_true", help="install again")
     commands.add_parser("pin", help=f"rewrite {CONSTRAINTS} from the versions in .venv")
     for sub in (test, setup):
         sub.add_argument("--with-torch", action="store_true", help=f"also install {TORCH}")
@@ -235,6 +249,8 @@ def main(argv=None):
     args, extra_args = parser.parse_known_args(argv)
     if extra_args[:1] == ["--"]:
         extra_args = extra_args[1:]
+    if args.command == "site":
+        return command_site(args, extra_args)
     if args.command == "pin":
         return command_pin(args)
     if args.command == "setup":

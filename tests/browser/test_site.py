@@ -1,0 +1,106 @@
+"""The course website: build it into a temporary folder, serve it on localhost,
+open every page in headless Chromium. Slow the first time (every chapter is
+executed once, then cached in .site-cache/); skip with -m 'not site'."""
+
+import functools
+import http.server
+import importlib.util
+import re
+import subprocess
+import sys
+import threading
+import types
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin
+
+import pytest
+
+import nnkit
+import nnkit.nn
+
+ROOT = Path(__file__).resolve().parents[2]
+CHAPTERS = sorted(p.stem for p in (ROOT / "chapters").glob("*.ipynb"))
+pytestmark = [
+    pytest.mark.site,
+    pytest.mark.skipif(importlib.util.find_spec("myst_nb") is None,
+                       reason="site tools not installed (pip install -e .[site])"),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    result = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-c", "docs", "-q",
+                             ".", str(out)], cwd=ROOT, capture_output=True, text=True,
+                            timeout=1800, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield types.SimpleNamespace(out=out, url=f"http://127.0.0.1:{server.server_port}/")
+    server.shutdown()
+
+
+def open_page(page, url):
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: errors.append(f"failed request {r.url}"))
+    response = page.goto(url, wait_until="networkidle")
+    assert response is not None and response.ok, url
+    return errors
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_page_loads_with_its_figures(site, page, chapter):
+    errors = open_page(page, f"{site.url}chapters/{chapter}.html")
+    assert errors == [], errors
+    source = (ROOT / "chapters" / f"{chapter}.ipynb").read_text()
+    # every figure or widget picture the chapter draws is on the page
+    drawn = source.count("plt.show()") + source.count(".show()")
+    images = page.locator("article img:not([alt='Open In Colab'])").count()
+    if drawn:
+        assert images >= 1, f"{chapter}: no figure on the page"
+    broken = page.evaluate("[...document.images].filter(i => !i.complete || !i.naturalWidth)"
+                           ".map(i => i.src).filter(s => s.startsWith(location.origin))")
+    assert broken == []
+
+
+def test_internal_links_resolve(site):
+    seen, todo, bad = set(), ["index.html"], []
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        text = (site.out / path).read_text(errors="replace")
+        for href in re.findall(r'href="([^"#:?][^"]*)"', text):
+            target = urldefrag(urljoin(path, href))[0]
+            if not (site.out / target).exists():
+                bad.append(f"{path} -> {href}")
+            elif target.endswith(".html"):
+                todo.append(target)
+    assert bad == []
+    assert {f"chapters/{c}.html" for c in CHAPTERS} <= seen
+
+
+def test_search_finds_a_word(site, page):
+    errors = open_page(page, f"{site.url}search.html?q=backpropagation")
+    page.wait_for_selector("#search-results li", timeout=30_000)
+    assert page.locator("#search-results li").count() >= 1
+    assert errors == [], errors
+
+
+def public_names(module):
+    return [n for n in module.__all__ if not isinstance(getattr(module, n), types.ModuleType)]
+
+
+def test_api_reference_lists_every_public_name(site, page):
+    errors = open_page(page, f"{site.url}docs/api.html")
+    assert errors == [], errors
+    text = page.inner_text("article")
+    missing = [n for n in public_names(nnkit) + public_names(nnkit.nn) if n not in text]
+    assert missing == []
+    for name in ("nnkit.nn.Linear", "nnkit.Tensor"):
+        assert (site.out / "docs" / "generated" / f"{name}.html").exists()
