@@ -49,6 +49,10 @@ nb_mime_priority_overrides = [
 # MathJax from a PyPI package (jupyter-server-mathjax bundles MathJax 2), served locally
 html_static_path = ["_static", str(Path(jupyter_server_mathjax.__file__).parent / "static")]
 mathjax_path = "MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
+# the package leaves out MathJax's web fonts: use the fonts the reader has
+mathjax2_config = {"HTML-CSS": {"availableFonts": [], "preferredFont": None,
+                                "webFont": None, "imageFont": None}}
+html_extra_path = ["_extra"]  # index.html at the site root: a redirect to docs/index.html
 
 autosummary_generate = True
 autodoc_member_order = "bysource"
@@ -58,6 +62,7 @@ napoleon_custom_sections = [("Shape", "params_style")]
 
 html_theme = "sphinx_book_theme"
 html_title = "nnkit: neural networks from scratch"
+html_context = {"default_mode": "light"}  # a fresh browser has no saved mode
 html_theme_options = {
     "repository_url": links.GITHUB,
     "use_repository_button": False,
