@@ -11,7 +11,5 @@ from setuptools import find_packages, setup
 NNKIT = find_packages(include=["nnkit", "nnkit.*"])
 WIDGETS = ["nnkit_widgets" + name[len("widgets"):]
            for name in find_packages(include=["widgets", "widgets.*"])]
-# transitional: the old name until every import says nnkit_widgets
-OLD = find_packages(include=["widgets", "widgets.*"])
 
-setup(packages=NNKIT + WIDGETS + OLD, package_dir={"nnkit_widgets": "widgets"})
+setup(packages=NNKIT + WIDGETS, package_dir={"nnkit_widgets": "widgets"})

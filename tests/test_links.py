@@ -110,3 +110,10 @@ def test_version_lives_in_one_place():
     assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "nnkit.__version__"}
     from importlib.metadata import version
     assert version("nnkit-course") == nnkit.__version__
+def test_a_learners_widgets_py_does_not_shadow_the_course_widgets(tmp_path):
+    (tmp_path / "widgets.py").write_text("raise ImportError('the learner widgets.py')\n")
+    script = "import nnkit_widgets; print(nnkit_widgets.NeuronExplorer.__name__)"
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "NeuronExplorer"

@@ -3,10 +3,9 @@
 import ipywidgets
 import numpy as np
 import pytest
-
-from widgets.base import Widget
-from widgets.live import LivePlot
-from widgets.welcome import WelcomeWidget, sigmoid
+from nnkit_widgets.base import Widget
+from nnkit_widgets.live import LivePlot
+from nnkit_widgets.welcome import WelcomeWidget, sigmoid
 
 
 class Line(Widget):

@@ -1,8 +1,7 @@
 """Chapter 01's neuron explorer, without a browser: compute is right, controls change the picture."""
 import numpy as np
 import pytest
-
-from widgets.neuron import ACTIVATIONS, NeuronExplorer, decision_line
+from nnkit_widgets.neuron import ACTIVATIONS, NeuronExplorer, decision_line
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,7 @@ import math
 
 import numpy as np
 import pytest
-
-from widgets.activations import FUNCTIONS, ActivationExplorer, value_and_derivative
+from nnkit_widgets.activations import FUNCTIONS, ActivationExplorer, value_and_derivative
 
 X = np.linspace(-5, 5, 41) + 0.013  # avoid the kinks at exactly 0
 

@@ -1,9 +1,9 @@
 """Chapter 03's forward-pass widget, without a browser: its numbers and its picture."""
 import numpy as np
 import pytest
+from nnkit_widgets.forward_pass import LAYER_SIZES, ForwardPassWidget, circles_data, trained_network
 
 import nnkit
-from widgets.forward_pass import LAYER_SIZES, ForwardPassWidget, circles_data, trained_network
 
 
 @pytest.fixture(scope="module")

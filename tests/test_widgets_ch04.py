@@ -1,8 +1,7 @@
 """Chapter 04's loss explorer, without a browser: its numbers and its picture."""
 import numpy as np
 import pytest
-
-from widgets.loss_explorer import (
+from nnkit_widgets.loss_explorer import (
     LossExplorerWidget,
     landscape_data,
     losses_and_gradients,

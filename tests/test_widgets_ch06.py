@@ -1,9 +1,7 @@
 """Chapter 06's gradient check report, without a browser: the V curve, the verdicts, the controls."""
 import numpy as np
 import pytest
-
-import nnkit
-from widgets.gradcheck_report import (
+from nnkit_widgets.gradcheck_report import (
     EPSILONS,
     FUNCTIONS,
     GradcheckReport,
@@ -11,6 +9,8 @@ from widgets.gradcheck_report import (
     numeric_gradients,
     sample_input,
 )
+
+import nnkit
 
 CORRECT = [name for name in FUNCTIONS if not name.startswith("BUGGY")]
 BUGGY = [name for name in FUNCTIONS if name.startswith("BUGGY")]

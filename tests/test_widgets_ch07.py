@@ -1,8 +1,7 @@
 """Chapter 07's optimizer race: the paths are the optimizers' real paths, and every control redraws."""
 import numpy as np
 import pytest
-
-from widgets.optimizer_race import (
+from nnkit_widgets.optimizer_race import (
     NUM_STEPS,
     OPTIMIZERS,
     SURFACES,

@@ -5,11 +5,11 @@ import time
 
 import numpy as np
 import pytest
+from nnkit_widgets.playground import Playground
+from nnkit_widgets.playground.training import Run, parse_hidden
+from nnkit_widgets.playground.widget import STEPS_PER_TICK, boundary_image, unit_mosaic
 
 import nnkit
-from widgets.playground import Playground
-from widgets.playground.training import Run, parse_hidden
-from widgets.playground.widget import STEPS_PER_TICK, boundary_image, unit_mosaic
 
 
 @pytest.fixture

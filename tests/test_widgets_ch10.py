@@ -1,10 +1,10 @@
 """Chapter 10's filter explorer, without a browser: its numbers and its picture."""
 import numpy as np
 import pytest
+from nnkit_widgets.filter_explorer import HAND_FILTERS, FilterExplorer, feature_stages
 
 import nnkit
 from nnkit import nn
-from widgets.filter_explorer import HAND_FILTERS, FilterExplorer, feature_stages
 
 
 def make_cnn():

@@ -1,11 +1,11 @@
 """Chapter 11's widgets without a browser: the gate inspector and the forecast view."""
 import numpy as np
 import pytest
+from nnkit_widgets.forecast import ForecastWidget, forecast_errors, forecast_windows
+from nnkit_widgets.gate_inspector import GateInspector, record_states
 
 import nnkit
 from nnkit import nn
-from widgets.forecast import ForecastWidget, forecast_errors, forecast_windows
-from widgets.gate_inspector import GateInspector, record_states
 
 ALPHABET = ".abcdefghijklmnopqrstuvwxyz"
 

@@ -1,11 +1,11 @@
 """Chapter 12's attention heatmap: compute() gives real attention weights, controls change it."""
 import numpy as np
 import pytest
+from nnkit_widgets.attention_heatmap import AVERAGE, AttentionHeatmap, attention_maps
 
 import nnkit
 from nnkit import nn
 from nnkit.models import CharTokenizer, TinyGPT
-from widgets.attention_heatmap import AVERAGE, AttentionHeatmap, attention_maps
 
 TEXT = "\nemma\nolivia\nava\nisabella\n"
 

@@ -12,10 +12,10 @@ of ``y.sum()`` with respect to ``x`` is exactly the elementwise derivative.
 
 import ipywidgets
 import numpy as np
+from nnkit_widgets.base import Widget
 
 import nnkit
 from nnkit.nn import functional as F
-from widgets.base import Widget
 
 
 def _step(x):

@@ -13,9 +13,9 @@ average of the heads.
 
 import ipywidgets
 import numpy as np
+from nnkit_widgets.base import Widget
 
 from nnkit.autograd import no_grad
-from widgets.base import Widget
 
 AVERAGE = "average of heads"
 

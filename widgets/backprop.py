@@ -15,9 +15,9 @@ import ast
 
 import ipywidgets
 from matplotlib.patches import FancyArrowPatch
+from nnkit_widgets.base import Widget
 
 from nnkit.value import Value
-from widgets.base import Widget
 
 FUNCTIONS = {"exp": Value.exp, "log": Value.log, "tanh": Value.tanh,
              "sigmoid": Value.sigmoid, "relu": Value.relu}

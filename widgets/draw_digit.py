@@ -22,10 +22,10 @@ import traceback
 import ipywidgets
 import numpy as np
 from matplotlib.figure import Figure
+from nnkit_widgets.base import Widget
 
 import nnkit
 from nnkit.nn import functional as F
-from widgets.base import Widget
 
 SIZE = 28  # MNIST's field, in pixels
 BOX = 20  # the longer side of the digit's box inside it

@@ -16,9 +16,9 @@ model predicts from there, month by month.
 """
 import ipywidgets
 import numpy as np
+from nnkit_widgets.base import Widget
 
 import nnkit
-from widgets.base import Widget
 
 
 def forecast_windows(series, start, window, num_horizons):

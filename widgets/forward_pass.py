@@ -16,11 +16,11 @@ import ipywidgets
 import numpy as np
 from matplotlib import cm, colors
 from matplotlib.collections import LineCollection
+from nnkit_widgets.base import Widget
 
 import nnkit
 from nnkit import datasets, nn
 from nnkit.nn import functional as F
-from widgets.base import Widget
 
 LAYER_SIZES = (2, 4, 3, 2)
 LIMIT = 1.6  # the input plane shown is [-LIMIT, LIMIT]^2

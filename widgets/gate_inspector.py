@@ -14,9 +14,9 @@ The title shows what the model expects after the last character typed.
 """
 import ipywidgets
 import numpy as np
+from nnkit_widgets.base import Widget
 
 import nnkit
-from widgets.base import Widget
 
 # which recorded arrays to show for each layer type, top to bottom, and their colour range
 PANELS = {

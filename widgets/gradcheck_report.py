@@ -15,11 +15,11 @@ the left. A wrong backward never gets close, whatever $\epsilon$.
 import ipywidgets
 import numpy as np
 from matplotlib.ticker import LogLocator, NullLocator
+from nnkit_widgets.base import Widget
 
 import nnkit
 from nnkit.autograd import Function
 from nnkit.nn import functional as F
-from widgets.base import Widget
 
 EPSILONS = np.logspace(-13, -1, 49)
 TOLERANCE = {"atol": 1e-5, "rtol": 1e-3}  # the same test as nnkit.gradcheck

@@ -20,9 +20,8 @@ import time
 import ipywidgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from nnkit_widgets.base import image_view, render_png
 from tqdm.auto import tqdm
-
-from widgets.base import image_view, render_png
 
 
 def _panel_names(panel):

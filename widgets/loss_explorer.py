@@ -20,10 +20,10 @@ model :math:`p = \sigma(w x)` on a small data set, as :math:`w` varies.
 """
 import ipywidgets
 import numpy as np
+from nnkit_widgets.base import Widget
 
 import nnkit
 from nnkit.nn import functional as F
-from widgets.base import Widget
 
 LOGIT_RANGE = (-8.0, 8.0)
 WEIGHT_RANGE = (-4.0, 4.0)

@@ -12,11 +12,11 @@ always points across the line towards class 1.
 
 import ipywidgets
 import numpy as np
+from nnkit_widgets.base import Widget
 
 import nnkit
 from nnkit import datasets
 from nnkit.nn import functional as F
-from widgets.base import Widget
 
 LIMIT = 4.0  # the plane shown is [-LIMIT, LIMIT]^2
 GRID = 121  # points per side of the colour map

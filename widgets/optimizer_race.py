@@ -20,10 +20,10 @@ import contourpy
 import ipywidgets
 import numpy as np
 from matplotlib.collections import LineCollection
+from nnkit_widgets.base import Widget
 
 from nnkit import optim
 from nnkit.nn import Parameter
-from widgets.base import Widget
 
 NUM_STEPS = 200
 ESCAPED = 1e3  # a walker this far from the origin has diverged: stop drawing it

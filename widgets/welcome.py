@@ -10,8 +10,7 @@ which crosses :math:`y = 0.5` where :math:`w x + b = 0`, at :math:`x = -b / w`.
 
 import ipywidgets
 import numpy as np
-
-from widgets.base import Widget
+from nnkit_widgets.base import Widget
 
 X_RANGE = (-6.0, 6.0)
 

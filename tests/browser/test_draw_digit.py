@@ -14,7 +14,7 @@ from harness import open_notebook, run_all
 SOURCE = """\
 import nnkit
 from nnkit import nn
-from widgets.draw_digit import DrawDigit
+from nnkit_widgets.draw_digit import DrawDigit
 
 nnkit.manual_seed(0)
 model = nn.Sequential(nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))

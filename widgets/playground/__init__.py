@@ -3,6 +3,6 @@
 ``training`` builds and trains the network (no drawing); ``widget`` holds the
 controls and the picture.
 """
-from widgets.playground.widget import Playground
+from nnkit_widgets.playground.widget import Playground
 
 __all__ = ["Playground"]

@@ -30,9 +30,8 @@ import threading
 import ipywidgets
 import numpy as np
 from matplotlib.colors import to_rgb
-
-from widgets.base import Widget
-from widgets.playground.training import (
+from nnkit_widgets.base import Widget
+from nnkit_widgets.playground.training import (
     ACTIVATIONS,
     CUSTOM,
     DATASETS,
