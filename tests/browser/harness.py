@@ -1,6 +1,7 @@
 """Drive JupyterLab in headless Chromium: start a server, Run All, check what a learner sees.
 
-The recipe (flags, settings, waits) is the one tested in shared/NOTEBOOKS.md.
+The recipe (Chromium flags, a fresh workspace and settings folder, the waits for an idle
+kernel and for each cell's prompt) is what proved robust on 2-core CI machines.
 Course widgets are found by the CSS classes that ``widgets.base.Widget`` sets:
 ``nnkit-widget`` (the whole widget), ``nnkit-view`` (its picture, which must
 change when a control moves), ``nnkit-error`` (its red error box, which must
