@@ -3,6 +3,9 @@
 
     python3 run.py lab     create .venv if needed, install the course, open JupyterLab
     python3 run.py test    create .venv if needed, install the dev tools, run every test
+    python3 run.py site    build the course website (every chapter with its outputs) into
+                           docs/_build/html; chapters are executed once, then cached
+    python3 run.py pin     rewrite constraints.txt (the tested versions) from .venv
 
 Both are safe to repeat: an install is skipped while pyproject.toml (and the
 options) are unchanged since the last successful one. Extra arguments go to
@@ -187,6 +190,16 @@ def command_pin(args, extra_args):
     return 0
 
 
+def command_site(args, extra_args):
+    """Build the course website (chapters executed once, then cached) into docs/_build/html."""
+    python = setup_course("dev", force=args.reinstall)  # dev includes the site extra
+    out = Path(args.out).resolve() if args.out else ROOT / "docs" / "_build" / "html"
+    run([python, "-m", "sphinx", "-b", "html", "-c", "docs", "-q", ".", out, *extra_args],
+        "build the website", hint="See the Sphinx messages above.")
+    say(f"website: {out / 'index.html'} (serve it with `{python} -m http.server -d {out}`)")
+    return 0
+
+
 def command_test(args, extra_args):
     python, env = command_setup(args)
     notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "chapters").glob("*.ipynb"))
@@ -224,16 +237,18 @@ def main(argv=None):
         prog="python3 run.py", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True,
-                                     metavar="{lab,test,setup,pin}")
+                                     metavar="{lab,test,setup,site,pin}")
     lab = commands.add_parser("lab", help="set up and open the course in JupyterLab")
     test = commands.add_parser("test", help="set up and run the whole test suite")
     setup = commands.add_parser("setup", help="only set up what `test` needs (used by .ci/run)")
+    site = commands.add_parser("site", help="build the course website into docs/_build/html")
+    site.add_argument("--out", help="the output folder (default docs/_build/html)")
     commands.add_parser("pin", help="write constraints.txt: the versions in .venv (after tests)")
     for sub in (test, setup):
         sub.add_argument("--with-torch", action="store_true", help=f"also install {TORCH}")
         sub.add_argument("--binder-check", action="store_true",
                          help="run the browser tests in a Binder-like venv (.venv-binder)")
-    for sub in (lab, test, setup):
+    for sub in (lab, test, setup, site):
         sub.add_argument("--reinstall", action="store_true",
                          help="install again even when nothing changed")
     args, extra_args = parser.parse_known_args(argv)
@@ -246,6 +261,8 @@ def main(argv=None):
         return 0
     if args.command == "pin":
         return command_pin(args, extra_args)
+    if args.command == "site":
+        return command_site(args, extra_args)
     handler = command_lab if args.command == "lab" else command_test
     return handler(args, extra_args)
 

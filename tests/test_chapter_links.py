@@ -7,7 +7,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
-LINK = re.compile(r"\]\(([^)#\s]+\.ipynb)(#[^)]*)?\)")
+LINK = re.compile(r"\]\((?!https?:)([^)#\s]+\.ipynb)(#[^)]*)?\)")  # not web addresses
 
 
 def markdown_of(path):

@@ -5,10 +5,10 @@ job of nbval (`pytest --nbval-lax --nbval-current-env chapters/`) and of the
 browser tests. New chapters are covered as soon as they exist.
 """
 
+import importlib.util
 import json
 import pathlib
 import re
-import shutil
 import subprocess
 import sys
 
@@ -76,7 +76,8 @@ def test_chapter_numbers_are_unique():
     assert len(numbers) == len(set(numbers)), f"two chapters share a number: {numbers}"
 
 
-@pytest.mark.skipif(shutil.which("nbstripout") is None, reason="nbstripout is not installed")
+@pytest.mark.skipif(importlib.util.find_spec("nbstripout") is None,
+                    reason="nbstripout is not installed")
 def test_nbstripout_finds_nothing_to_strip():
     paths = [str(path) for path in chapter_paths()]
     run = subprocess.run(
@@ -145,3 +146,30 @@ def test_checker_reports_widget_state():
 ])
 def test_name_pattern(name, ok):
     assert bool(NAME_PATTERN.match(name)) is ok
+
+
+UNNUMBERED_SECTIONS = ("Exercises", "Check your understanding", "Summary", "Next", "Further reading")
+
+
+@pytest.mark.parametrize("path", [p for p in sorted(CHAPTERS.glob("*.ipynb")) if not p.name.startswith("00")],
+                         ids=lambda p: p.stem)
+def test_one_heading_convention(path):
+    """Sections are '## 1 · Title' numbered in order, then the fixed closing sections;
+    exercises are '### Exercise 1 · Title'."""
+    number = 0
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        for line in "".join(cell["source"]).split("\n"):
+            if line.startswith("## "):
+                numbered = re.match(r"## (\d+) · \S", line)
+                if numbered:
+                    number += 1
+                    assert int(numbered[1]) == number, f"{path.name}: {line!r} should be {number}"
+                else:
+                    assert line[3:] in UNNUMBERED_SECTIONS, (
+                        f"{path.name}: expected '## {number + 1} · Title' or one of "
+                        f"{UNNUMBERED_SECTIONS}. Received: {line!r}")
+            if line.startswith("### Exercise"):
+                assert re.match(r"### Exercise \d+[a-z]? · \S", line), (
+                    f"{path.name}: expected '### Exercise N · Title'. Received: {line!r}")

@@ -167,11 +167,22 @@ class Widget:
 
     def show(self):
         """Return the ipywidgets box (a VBox unless a subclass chose otherwise)."""
+        if not getattr(self.box, "_nnkit_fallback", False):
+            # the saved notebook (and the course website) also keeps a picture of the
+            # widget, shown where no widget manager runs: a static page, GitHub
+            self.box._nnkit_fallback = True
+            self.box._repr_mimebundle_ = self._repr_mimebundle_
         return self.box
 
     def _repr_mimebundle_(self, **kwargs):
-        # displaying the widget displays its layout
-        return self.box._repr_mimebundle_(**kwargs)
+        # displaying the widget displays its layout, plus a static picture for
+        # viewers without a live kernel; live front ends prefer the widget view
+        bundle = type(self.box)._repr_mimebundle_(self.box, **kwargs) or {}
+        if self.view.value:
+            bundle["image/png"] = self.png
+        bundle["text/plain"] = (f"{type(self).__name__}: a static picture; the widget is "
+                                "live in JupyterLab, Notebook 7, Binder and Colab.")
+        return bundle
 
     def _show_error(self, text):
         self.error = text
