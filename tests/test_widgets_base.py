@@ -227,3 +227,33 @@ def test_live_plot_rejects_bad_arguments():
         LivePlot("loss", every=-1, show=False)
     with pytest.raises(KeyError, match="unknown metric 'los'.*Received: los=1"):
         LivePlot("loss", show=False).log(los=1)
+
+
+def test_live_plot_leaves_its_final_picture_in_a_saved_notebook():
+    # executed headless and saved, a widget keeps only its first state (an empty plot, a
+    # bar at 0%); LivePlot.close() replaces its output with one that carries the end
+    import base64
+
+    import nbclient
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(
+        "from nnkit_widgets.live import LivePlot\n"
+        "live = LivePlot('loss', total=5, every=0)\n"
+        "for i in range(5):\n    live.log(loss=1 / (i + 1))\n"
+        "live.close()")]
+    nbclient.NotebookClient(notebook, kernel_name="python3", timeout=180).execute()
+    outputs = notebook.cells[0].outputs
+    assert len(outputs) == 1, [o.get("data", o).keys() for o in outputs]  # one output, no stray bar
+    data = outputs[0]["data"]
+    assert "application/vnd.jupyter.widget-view+json" in data  # still live in JupyterLab
+    assert data["text/plain"].startswith("100%") and "5/5" in data["text/plain"]
+    png = base64.b64decode(data["image/png"])
+    import io
+
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(io.BytesIO(png))[..., :3]
+    blue = np.abs(pixels - np.array([0x1F, 0x77, 0xB4]) / 255).max(axis=-1) < 0.05
+    assert blue.sum() > 200  # the curve is drawn (tab:blue), not an empty frame

@@ -21,6 +21,7 @@ import ipywidgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
+from tqdm.notebook import tqdm as notebook_tqdm
 
 from nnkit_widgets.base import image_view, render_png
 
@@ -61,11 +62,18 @@ class LivePlot:
         self.view = image_view(self.figure)
         self.box = ipywidgets.VBox([self.view])
         self.box.add_class("nnkit-live")
+        # in a notebook, tqdm's bar is a widget too: keep it in our box, so that one output
+        # holds both, and close() can leave the final picture in it
+        in_notebook = issubclass(tqdm, notebook_tqdm)  # tqdm.auto chose the widget bar
+        extra = {"display": False} if in_notebook else {}
+        self.bar = tqdm(total=total, unit=xlabel, disable=not show, **extra)
+        if in_notebook and hasattr(self.bar, "container"):
+            self.box.children = (self.view, self.bar.container)
+        self._output = None
         if show:
             from IPython.display import display
 
-            display(self.box)
-        self.bar = tqdm(total=total, unit=xlabel, disable=not show)
+            self._output = display(self, display_id=True)
         self.draw()
 
     def _setup_figure(self, xlabel):
@@ -109,9 +117,17 @@ class LivePlot:
         self._last_draw = self.clock()
 
     def close(self):
-        """Draw the final values and close the progress bar."""
+        """Draw the final values, close the progress bar, and leave the final picture.
+
+        A saved notebook (or the course website) keeps a widget's first state, an empty
+        plot and a bar at 0%. So the output is replaced by one that also carries the final
+        figure as a PNG and the bar's last line as text, shown where no widget runs.
+        """
         self.draw()
         self.bar.close()
+        self._closed = True
+        if self._output is not None:
+            self._output.update(self)
 
     def __enter__(self):
         return self
@@ -120,4 +136,8 @@ class LivePlot:
         self.close()
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.box._repr_mimebundle_(**kwargs)
+        bundle = dict(self.box._repr_mimebundle_(**kwargs) or {})
+        if getattr(self, "_closed", False):
+            bundle["image/png"] = bytes(self.view.value)
+            bundle["text/plain"] = self.bar.format_meter(**self.bar.format_dict)
+        return bundle
