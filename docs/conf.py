@@ -8,6 +8,7 @@ The source folder is the repository root (so chapters/ stays where learners
 find it); this folder only holds the configuration and the site's own pages.
 """
 import inspect
+import os
 import re
 import sys
 import types
@@ -17,6 +18,9 @@ import jupyter_server_mathjax
 from docutils import nodes
 
 ROOT = Path(__file__).resolve().parents[1]
+# the chapters run in kernels started from here: a non-interactive backend set for the
+# tests (MPLBACKEND=Agg) would make plt.show() draw nothing on the site
+os.environ.pop("MPLBACKEND", None)
 sys.path.insert(0, str(ROOT / "docs"))
 import links
 
