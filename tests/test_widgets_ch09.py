@@ -71,6 +71,31 @@ def test_explorer_controls_change_result_and_picture(test_images):
     assert explorer.error is None
 
 
+def test_explorer_sorts_mistakes_by_confidence(test_images):
+    X, y = test_images
+    probabilities = fake_probabilities(y, seed=1)
+    explorer = MistakesExplorer(X, y, probabilities)
+
+    def confidences():
+        count = explorer.result["count"]
+        indices = [explorer.compute(ANY, ANY, k, explorer.state["order"])["index"]
+                   for k in range(count)]
+        return [probabilities[i].max() for i in indices], sorted(indices)
+
+    explorer.set(order="confident")
+    most, chosen = confidences()
+    assert most == sorted(most, reverse=True) and most[0] > most[-1]
+    assert explorer.result["probabilities"].max() == most[0]  # the view shows the first
+    explorer.set(order="unsure")
+    least, same = confidences()
+    assert least == sorted(least) and same == chosen  # the same mistakes, reordered
+    # the chapter's task: confident mistakes of one class
+    explorer.set(true_class=int(y[explorer.result["index"]]), order="confident")
+    assert explorer.result["label"] == y[explorer.result["index"]] and explorer.error is None
+    with pytest.raises(ValueError, match="expected order in"):
+        explorer.selected(ANY, ANY, order="random")
+
+
 def test_explorer_says_so_when_no_mistake_matches(test_images):
     X, y = test_images
     explorer = MistakesExplorer(X, y, np.eye(10)[y])  # a perfect "network"

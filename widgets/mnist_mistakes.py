@@ -3,7 +3,10 @@
 Three panels: the digit, the network's probabilities for it (the true class
 in green, the wrong guess in red), and the confusion matrix of the whole
 test set with the current digit's cell framed. Two dropdowns filter the
-mistakes by true and by predicted class; a slider walks through them.
+mistakes by true and by predicted class, a third orders them (test-set order,
+or by the network's confidence in its wrong guess: the most confident
+mistakes are often mislabelled or truly ambiguous digits, the least confident
+are near-ties); a slider walks through them.
 
 Example::
 
@@ -19,6 +22,8 @@ from matplotlib.patches import Rectangle
 from nnkit_widgets.base import Widget
 
 ANY = -1  # the dropdown value meaning "no filter"
+ORDERS = {"test-set order": "index", "most confident first": "confident",
+          "least confident first": "unsure"}
 
 
 def confusion_counts(labels, predicted, num_classes):
@@ -72,19 +77,32 @@ class MistakesExplorer(Widget):
             "predicted_class": ipywidgets.Dropdown(options=classes, value=ANY,
                                                    description="predicted as", style=style,
                                                    layout={"width": "160px"}),
+            "order": ipywidgets.Dropdown(options=list(ORDERS.items()), value="index",
+                                         description="order", style=style,
+                                         layout={"width": "250px"}),
         }
 
-    def selected(self, true_class, predicted_class):
-        """Indices (into the test set) of the mistakes that pass the two filters."""
+    def selected(self, true_class, predicted_class, order="index"):
+        """Indices (into the test set) of the mistakes that pass the two filters, in the
+        ``order`` asked: "index", "confident" (highest probability of the wrong guess
+        first) or "unsure" (lowest first)."""
+        if order not in ORDERS.values():
+            raise ValueError(f"MistakesExplorer: expected order in {list(ORDERS.values())}. "
+                             f"Received: {order!r}")
         keep = np.ones(len(self.mistakes), dtype=bool)
         if true_class != ANY:
             keep &= self.labels[self.mistakes] == true_class
         if predicted_class != ANY:
             keep &= self.predicted[self.mistakes] == predicted_class
-        return self.mistakes[keep]
+        chosen = self.mistakes[keep]
+        if order == "index":
+            return chosen
+        confidence = self.probabilities[chosen, self.predicted[chosen]]
+        ranked = np.argsort(-confidence if order == "confident" else confidence, kind="stable")
+        return chosen[ranked]
 
-    def compute(self, true_class, predicted_class, mistake):
-        chosen = self.selected(true_class, predicted_class)
+    def compute(self, true_class, predicted_class, mistake, order="index"):
+        chosen = self.selected(true_class, predicted_class, order)
         result = {"count": len(chosen), "true_class": true_class,
                   "predicted_class": predicted_class, "index": None}
         if len(chosen) == 0:
@@ -98,7 +116,8 @@ class MistakesExplorer(Widget):
     def update(self):
         # the slider's range follows the filters (this may recompute once more, cheaply)
         state = self.state
-        count = len(self.selected(state["true_class"], state["predicted_class"]))
+        count = len(self.selected(state["true_class"], state["predicted_class"],
+                                  state.get("order", "index")))
         self.controls["mistake"].max = max(count - 1, 0)
         super().update()
 
