@@ -1,10 +1,16 @@
 """Chapter 10's filter explorer, without a browser: its numbers and its picture."""
 import numpy as np
 import pytest
+from nnkit_widgets.filter_explorer import (
+    CUSTOM,
+    HAND_FILTERS,
+    FilterExplorer,
+    feature_stages,
+    parse_kernel,
+)
 
 import nnkit
 from nnkit import nn
-from nnkit_widgets.filter_explorer import HAND_FILTERS, FilterExplorer, feature_stages
 
 
 def make_cnn():
@@ -112,7 +118,7 @@ def test_stride_and_padding_change_the_output_size(images):
 
 def test_without_a_model_only_hand_made_filters_and_no_layer_mode(images):
     w = FilterExplorer(images=images)
-    assert list(w.controls["filter"].options) == list(HAND_FILTERS)
+    assert list(w.controls["filter"].options) == [*HAND_FILTERS, CUSTOM]
     assert w.controls["every_layer"].disabled
     assert "stages" not in w.result
     w.set(every_layer=True)  # a no-op: there is no CNN to show
@@ -127,3 +133,55 @@ def test_bad_arguments_get_clear_errors(images):
     w = FilterExplorer(images=images)
     with pytest.raises(ValueError, match="unknown filter.*Received: filter='edge'"):
         w.kernel("edge")
+
+
+def dilated_loops(image, kernel, stride, padding, dilation):
+    x = np.pad(image.astype(np.float64), padding)
+    span = dilation * (kernel.shape[0] - 1) + 1
+    size = (x.shape[0] - span) // stride + 1
+    out = np.zeros((size, size))
+    for i in range(size):
+        for j in range(size):
+            window = x[i * stride:i * stride + span:dilation, j * stride:j * stride + span:dilation]
+            out[i, j] = np.sum(window * kernel)
+    return out
+
+
+@pytest.mark.parametrize("stride, padding, dilation", [(1, 0, 2), (2, 1, 3), (1, 2, 2)])
+def test_dilation_spreads_the_filter_as_the_chapter_teaches(images, stride, padding, dilation):
+    w = FilterExplorer(images=images)
+    result = w.set(filter="Sobel x (vertical edges)", stride=stride, padding=padding,
+                   dilation=dilation)
+    expected = dilated_loops(images[0], HAND_FILTERS["Sobel x (vertical edges)"], stride, padding,
+                             dilation)
+    np.testing.assert_allclose(result["feature_map"], expected, rtol=1e-5, atol=1e-5)
+    assert result["feature_map"].shape[0] == (28 + 2 * padding - dilation * 2 - 1) // stride + 1
+    # the dots mark the pixels the first window reads: every dilation-th pixel
+    cols, rows = w.taps[0].get_data()
+    assert sorted(set(np.asarray(rows).tolist())) == [0, dilation, 2 * dilation]
+    assert w.error is None
+
+
+def test_a_custom_kernel_is_typed_and_applied(images):
+    w = FilterExplorer(images=images)
+    png = w.png
+    result = w.set(filter=CUSTOM, custom="-1 0 1, -2 0 2, -1 0 1")
+    np.testing.assert_array_equal(result["kernel"], HAND_FILTERS["Sobel x (vertical edges)"])
+    assert w.png != png and w.error is None
+    png = w.png
+    w.set(custom="0 0 0 0 2 0 0 0 0")  # twice the identity: twice the image
+    np.testing.assert_allclose(w.result["feature_map"], 2 * images[0][1:-1, 1:-1], rtol=1e-6)
+    assert w.png != png
+    # a typo is explained in the widget, not a crash
+    w.set(custom="1 2 three")
+    assert "expected the custom filter as 9 numbers" in w.error
+    w.set(custom="1 2 3")
+    assert "Received 3 number(s)" in w.error
+    w.set(custom="1 1 1 1 1 1 1 1 1")
+    assert w.error is None
+
+
+def test_parse_kernel_reads_rows_with_any_separator():
+    assert parse_kernel("1 2 3\n4 5 6\n7 8 9").tolist() == [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    with pytest.raises(ValueError, match="9 finite numbers"):
+        parse_kernel("1 2 3 4 5 6 7 8 nan")

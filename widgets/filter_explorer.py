@@ -1,13 +1,14 @@
 r"""Chapter 10's widget: filters and feature maps on a handwritten digit.
 
-Pick a test digit and a 3x3 filter (hand-made edge detectors and blurs, or
-one that the trained CNN learned in its first layer), a stride and a
-padding. The widget shows the (padded) input with the first two windows the
-filter visits, the filter's numbers, and the feature map
+Pick a test digit and a 3x3 filter (hand-made edge detectors and blurs, one
+that the trained CNN learned in its first layer, or "custom": nine numbers you
+type), a stride, a padding and a dilation. The widget shows the (padded) input
+with the first two windows the filter visits (the dots are the pixels a dilated
+filter reads), the filter's numbers, and the feature map
 
-.. math:: y_{ij} = b + \sum_{u,v} w_{uv}\, x_{s i + u,\ s j + v}
+.. math:: y_{ij} = b + \sum_{u,v} w_{uv}\, x_{s i + d u,\ s j + d v}
 
-of size :math:`\lfloor (28 + 2p - 3)/s \rfloor + 1`. Tick "every layer" to
+of size :math:`\lfloor (28 + 2p - d(3 - 1) - 1)/s \rfloor + 1`. Tick "every layer" to
 see instead what the whole trained CNN computes for that digit: every
 feature map of every convolution (after ReLU) and pooling layer, and the
 probabilities it ends with.
@@ -15,11 +16,11 @@ probabilities it ends with.
 import ipywidgets
 import numpy as np
 from matplotlib.patches import Rectangle
+from nnkit_widgets.base import Widget
 
 import nnkit
 from nnkit import nn
 from nnkit.nn import functional as F
-from nnkit_widgets.base import Widget
 
 SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 HAND_FILTERS = {
@@ -29,6 +30,7 @@ HAND_FILTERS = {
     "sharpen": np.array([[0.0, -1.0, 0.0], [-1.0, 5.0, -1.0], [0.0, -1.0, 0.0]]),
     "identity": np.array([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]),
 }
+CUSTOM = "custom (type 9 numbers)"
 LEARNED = "learned filter "  # dropdown entries "learned filter 1", "learned filter 2", ...
 MAP_COLOURS = "RdBu_r"  # red positive, blue negative, white zero
 
@@ -64,6 +66,20 @@ def feature_stages(model, image):
                 stages.append((label, h.numpy()[0].copy()))
         probabilities = F.softmax(h, dim=1).numpy()[0]
     return stages, probabilities
+
+
+def parse_kernel(text):
+    """Nine numbers (spaces, commas or new lines between them) -> a 3x3 kernel, row by row."""
+    parts = str(text).replace(",", " ").replace(";", " ").split()
+    try:
+        numbers = [float(part) for part in parts]
+    except ValueError:
+        raise ValueError("FilterExplorer: expected the custom filter as 9 numbers, row by row, "
+                         f"e.g. '-1 0 1  -2 0 2  -1 0 1'. Received: {text!r}") from None
+    if len(numbers) != 9 or not np.all(np.isfinite(numbers)):
+        raise ValueError("FilterExplorer: expected the custom filter as 9 finite numbers, row by "
+                         f"row. Received {len(numbers)} number(s): {text!r}")
+    return np.array(numbers).reshape(3, 3)
 
 
 class FilterExplorer(Widget):
@@ -104,7 +120,7 @@ class FilterExplorer(Widget):
 
     def make_controls(self):
         style = {"description_width": "initial"}
-        filters = list(HAND_FILTERS)
+        filters = list(HAND_FILTERS) + [CUSTOM]
         if self.model is not None:
             filters += [f"{LEARNED}{k + 1}" for k in range(self.model[0].out_channels)]
         return {
@@ -114,14 +130,20 @@ class FilterExplorer(Widget):
                                           description="filter", style=style),
             "stride": ipywidgets.IntSlider(1, 1, 3, description="stride", style=style),
             "padding": ipywidgets.IntSlider(0, 0, 2, description="padding", style=style),
+            "dilation": ipywidgets.IntSlider(1, 1, 3, description="dilation", style=style),
+            "custom": ipywidgets.Text("0 -1 0  -1 4 -1  0 -1 0", description="custom 3x3",
+                                      continuous_update=False, style=style,
+                                      layout={"width": "300px"}),
             "every_layer": ipywidgets.Checkbox(False, description="every layer of the CNN",
                                                disabled=self.model is None, style=style),
         }
 
-    def kernel(self, name):
+    def kernel(self, name, custom=""):
         """The (kernel, bias) that the dropdown entry ``name`` stands for."""
         if name in HAND_FILTERS:
             return HAND_FILTERS[name], 0.0
+        if name == CUSTOM:
+            return parse_kernel(custom), 0.0
         if self.model is None or not name.startswith(LEARNED):
             raise ValueError(f"FilterExplorer: unknown filter. Expected one of "
                              f"{list(self.controls['filter'].options)}. Received: filter={name!r}")
@@ -130,17 +152,19 @@ class FilterExplorer(Widget):
         bias = 0.0 if conv.bias is None else float(conv.bias.data[k]) + 0.0  # no "-0.00"
         return conv.weight.data[k, 0].astype(np.float64), bias
 
-    def compute(self, digit, filter, stride, padding, every_layer):
+    def compute(self, digit, filter, stride, padding, every_layer, dilation=1, custom=""):
         """Feature map of the chosen filter, and (with a model) every stage of the CNN."""
         image = self.images[digit]
-        kernel, bias = self.kernel(filter)
+        kernel, bias = self.kernel(filter, custom)
         x = nnkit.tensor(image[None, None])
         w = nnkit.tensor(kernel[None, None].astype(np.float32))
         b = nnkit.tensor(np.array([bias], np.float32))
         with nnkit.no_grad():
-            feature_map = F.conv2d(x, w, b, stride=stride, padding=padding).numpy()[0, 0]
+            feature_map = F.conv2d(x, w, b, stride=stride, padding=padding,
+                                   dilation=dilation).numpy()[0, 0]
         result = {"image": image, "padded": np.pad(image, padding), "kernel": kernel, "bias": bias,
                   "feature_map": feature_map, "stride": stride, "padding": padding,
+                  "dilation": dilation,
                   "filter": filter, "every_layer": bool(every_layer and self.model is not None)}
         if self.model is not None:
             result["stages"], result["probabilities"] = feature_stages(self.model, image)
@@ -150,13 +174,13 @@ class FilterExplorer(Widget):
     def _enable_filter_controls(self):
         # in "every layer" mode the filter controls do nothing: grey them out, honestly
         off = self.controls["every_layer"].value
-        for name in ("filter", "stride", "padding"):
+        for name in ("filter", "stride", "padding", "dilation", "custom"):
             self.controls[name].disabled = off
 
     def make_layout(self):
         c = self.controls
-        rows = [ipywidgets.HBox([c["digit"], c["filter"]]),
-                ipywidgets.HBox([c["stride"], c["padding"], c["every_layer"]])]
+        rows = [ipywidgets.HBox([c["digit"], c["filter"], c["custom"]]),
+                ipywidgets.HBox([c["stride"], c["padding"], c["dilation"], c["every_layer"]])]
         return ipywidgets.VBox(rows + [self.view, self.errors])
 
     # ---- drawing ----------------------------------------------------------------
@@ -172,6 +196,9 @@ class FilterExplorer(Widget):
         self.windows = [self.input_ax.add_patch(Rectangle((0, 0), 3, 3, fill=False, color=colour,
                                                           linewidth=2))
                         for colour in ("tab:orange", "tab:green")]
+        # the pixels a (dilated) filter reads in each window
+        self.taps = [self.input_ax.plot([], [], "o", color=colour, markersize=3)[0]
+                     for colour in ("tab:orange", "tab:green")]
         self.kernel_image = self.kernel_ax.imshow(np.zeros((3, 3)), cmap=MAP_COLOURS)
         size = self._kernel_size()
         self.kernel_texts = [self.kernel_ax.text(j, i, "", ha="center", va="center", fontsize=9)
@@ -237,12 +264,16 @@ class FilterExplorer(Widget):
         self._show(self.input_image, padded)
         height, width = result["image"].shape
         self.frame.set_bounds(p - 0.5, p - 0.5, width, height)
-        kernel = result["kernel"]
+        kernel, d = result["kernel"], result["dilation"]
         kh, kw = kernel.shape
-        for window, left in zip(self.windows, (0, s)):
-            window.set_bounds(left - 0.5, -0.5, kw, kh)
+        span_h, span_w = d * (kh - 1) + 1, d * (kw - 1) + 1  # what a dilated filter covers
+        for window, taps, left in zip(self.windows, self.taps, (0, s)):
+            window.set_bounds(left - 0.5, -0.5, span_w, span_h)
+            rows, cols = np.meshgrid(np.arange(kh) * d, left + np.arange(kw) * d, indexing="ij")
+            taps.set_data(cols.ravel(), rows.ravel())
         self.input_ax.set_title(f"input {height}x{width}, padded to {padded.shape[0]}x"
-                                f"{padded.shape[1]}\nfirst two windows (stride {s})", fontsize=9)
+                                f"{padded.shape[1]}\nfirst two windows (stride {s}, "
+                                f"dilation {d})", fontsize=9)
         limit = max(np.abs(kernel).max(), 1e-6)
         self._show(self.kernel_image, kernel, -limit, limit)
         for index, text in enumerate(self.kernel_texts):
@@ -258,8 +289,8 @@ class FilterExplorer(Widget):
         self._show(self.map_image, fmap, -limit, limit)
         self.map_ax.set_title(f"feature map {fmap.shape[0]}x{fmap.shape[1]}\n"
                               f"range {fmap.min():.2f} to {fmap.max():.2f}", fontsize=9)
-        self.title.set_text(rf"output size $\lfloor ({height} + 2\cdot{p} - {kh}) / {s} \rfloor"
-                            rf" + 1 = {fmap.shape[0]}$")
+        self.title.set_text(rf"output size $\lfloor ({height} + 2\cdot{p} - {d}\cdot({kh} - 1)"
+                            rf" - 1) / {s} \rfloor + 1 = {fmap.shape[0]}$")
 
     def _redraw_layers(self, result):
         self.digit_image.set_data(result["image"])
