@@ -159,6 +159,7 @@ def test_dilation_spreads_the_filter_as_the_chapter_teaches(images, stride, padd
     # the dots mark the pixels the first window reads: every dilation-th pixel
     cols, rows = w.taps[0].get_data()
     assert sorted(set(np.asarray(rows).tolist())) == [0, dilation, 2 * dilation]
+    assert sorted(set(np.asarray(cols).tolist())) == [0, dilation, 2 * dilation]
     assert w.error is None
 
 
