@@ -3,6 +3,7 @@
 import ipywidgets
 import numpy as np
 import pytest
+
 from nnkit_widgets.base import Widget
 from nnkit_widgets.live import LivePlot
 from nnkit_widgets.welcome import WelcomeWidget, sigmoid

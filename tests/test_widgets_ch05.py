@@ -5,7 +5,13 @@ import math
 import pytest
 
 from nnkit import Value
-from nnkit_widgets.backprop import BackpropStepper, ExpressionError, build, parse_inputs, stepper_state
+from nnkit_widgets.backprop import (
+    BackpropStepper,
+    ExpressionError,
+    build,
+    parse_inputs,
+    stepper_state,
+)
 
 NEURON = "tanh(x1*w1 + x2*w2 + b)"
 NEURON_INPUTS = "x1=2, x2=0, w1=-3, w2=1, b=6.8814"

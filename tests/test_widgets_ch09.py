@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 from matplotlib.backend_bases import MouseEvent
-from nnkit_widgets.draw_digit import DrawDigit, area_resize, mnist_preprocess, rasterize
-from nnkit_widgets.mnist_mistakes import ANY, MistakesExplorer, confusion_counts
 
 import nnkit
 from nnkit import nn
+from nnkit_widgets.draw_digit import DrawDigit, area_resize, mnist_preprocess, rasterize
+from nnkit_widgets.mnist_mistakes import ANY, MistakesExplorer, confusion_counts
 
 
 @pytest.fixture(scope="module")

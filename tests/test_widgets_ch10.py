@@ -1,6 +1,9 @@
 """Chapter 10's filter explorer, without a browser: its numbers and its picture."""
 import numpy as np
 import pytest
+
+import nnkit
+from nnkit import nn
 from nnkit_widgets.filter_explorer import (
     CUSTOM,
     HAND_FILTERS,
@@ -8,9 +11,6 @@ from nnkit_widgets.filter_explorer import (
     feature_stages,
     parse_kernel,
 )
-
-import nnkit
-from nnkit import nn
 
 
 def make_cnn():

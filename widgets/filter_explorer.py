@@ -16,11 +16,11 @@ probabilities it ends with.
 import ipywidgets
 import numpy as np
 from matplotlib.patches import Rectangle
-from nnkit_widgets.base import Widget
 
 import nnkit
 from nnkit import nn
 from nnkit.nn import functional as F
+from nnkit_widgets.base import Widget
 
 SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 HAND_FILTERS = {

@@ -20,9 +20,10 @@ import time
 import ipywidgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from nnkit_widgets.base import image_view, render_png
 from tqdm.auto import tqdm
 from tqdm.notebook import tqdm as notebook_tqdm
+
+from nnkit_widgets.base import image_view, render_png
 
 
 def _panel_names(panel):

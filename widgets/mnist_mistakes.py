@@ -18,6 +18,7 @@ import ipywidgets
 import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.patches import Rectangle
+
 from nnkit_widgets.base import Widget
 
 ANY = -1  # the dropdown value meaning "no filter"
