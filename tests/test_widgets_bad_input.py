@@ -47,13 +47,14 @@ def test_attention_heatmap_with_a_model_without_blocks():
 def test_draw_digit_with_a_non_model_or_the_wrong_model():
     images = np.zeros((2, 28, 28))
     with pytest.raises(TypeError, match=r"DrawDigit: expected a trained nnkit model \(an "
-                                        r"nn.Module taking \(N, 784\) pixels, returning \(N, 10\) "
-                                        r"logits\). Received: model=a function"):
+                                        r"nn.Module taking \(N, 784\) pixels or \(N, 1, 28, 28\) "
+                                        r"images, returning \(N, 10\) logits\). Received: "
+                                        r"model=a function"):
         DrawDigit(lambda x: x, images)
-    with pytest.raises(ValueError, match=r"expected a model taking \(N, 784\) pixels. Calling it "
-                                         r"on one image of shape \(1, 784\) failed with: "
-                                         r".*784"):
-        DrawDigit(nn.Conv2d(1, 4, 3), images)
+    with pytest.raises(ValueError, match=r"expected a model taking \(N, 784\) pixels \(an MLP\) "
+                                         r"or \(N, 1, 28, 28\) images \(a CNN\). Calling it on one "
+                                         r"blank digit failed as pixels.*: .*784"):
+        DrawDigit(nn.Linear(100, 10), images)
     with pytest.raises(ValueError, match=r"expected the model to return \(N, 10\) logits, one per "
                                          r"digit. Received: 5 numbers per image"):
         DrawDigit(nn.Linear(784, 5), images)

@@ -175,6 +175,27 @@ def test_draw_digit_starts_from_a_test_digit(test_images, model):
     assert np.isclose(widget.result["probabilities"].sum(), 1.0)
 
 
+def test_draw_digit_works_with_chapter_10s_cnn(test_images):
+    X, _ = test_images
+    nnkit.manual_seed(0)
+    cnn = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                        nn.Linear(4 * 13 * 13, 10))
+    widget = DrawDigit(cnn, X, digit=3)
+    assert widget.layout == (1, 1, 28, 28) and widget.error is None
+    logits = cnn(nnkit.tensor(widget.result["input"][None, None].astype(np.float32))).numpy()
+    assert widget.result["prediction"] == int(logits.argmax())
+    widget.click("clear")
+    drag(widget, [(14, 4 + t) for t in np.linspace(0, 20, 15)])
+    assert widget.result["prediction"] is not None and widget.error is None
+
+
+def test_draw_digit_names_both_layouts_when_a_model_takes_neither(test_images):
+    X, _ = test_images
+    with pytest.raises(ValueError, match=r"\(N, 784\) pixels.*\(N, 1, 28, 28\) images.*"
+                                         r"as pixels.*as images"):
+        DrawDigit(nn.Sequential(nn.Linear(5, 10)), X)
+
+
 def test_draw_digit_mouse_strokes_change_the_prediction_view(test_images, model):
     X, _ = test_images
     widget = DrawDigit(model, X)

@@ -105,12 +105,30 @@ def mnist_preprocess(image, threshold=0.05):
     return field
 
 
-def predict_probabilities(model, image):
-    """The model's softmax over the 10 digits for one 28 x 28 image in [0, 1]."""
+# what a model may take: chapter 09's MLP reads flat pixels, chapter 10's CNN an image
+LAYOUTS = {"pixels (N, 784)": (1, SIZE * SIZE), "images (N, 1, 28, 28)": (1, 1, SIZE, SIZE)}
+
+
+def predict_probabilities(model, image, layout=(1, SIZE * SIZE)):
+    """The model's softmax over the 10 digits for one 28 x 28 image in [0, 1], given to the
+    model with the shape ``layout`` (one of LAYOUTS)."""
     model.eval()
     with nnkit.no_grad():
-        logits = model(nnkit.tensor(image.reshape(1, -1).astype(np.float32)))
+        logits = model(nnkit.tensor(image.reshape(layout).astype(np.float32)))
         return F.softmax(logits, dim=1).numpy()[0]
+
+
+def input_layout(model):
+    """The input shape the model accepts, tried in LAYOUTS' order, with its guess on a blank."""
+    failures = []
+    for name, layout in LAYOUTS.items():
+        try:
+            return layout, predict_probabilities(model, np.zeros((SIZE, SIZE)), layout)
+        except Exception as error:  # noqa: BLE001 - the learner's model: any failure, named
+            failures.append(f"as {name}: {type(error).__name__}: {error}")
+    raise ValueError("DrawDigit: expected a model taking (N, 784) pixels (an MLP) or (N, 1, 28, "
+                     "28) images (a CNN). Calling it on one blank digit failed "
+                     + "; ".join(failures))
 
 
 # ---------------------------------------------------------------- the widget
@@ -130,7 +148,8 @@ class DrawDigit(Widget):
     """Draw a digit with the mouse; a trained MNIST model guesses it (chapter 09).
 
     Args:
-        model: takes (N, 784) pixels in [0, 1], returns (N, 10) logits.
+        model: takes (N, 784) pixels (an MLP) or (N, 1, 28, 28) images (a CNN) in [0, 1],
+            returns (N, 10) logits.
         images: (N, 28, 28) images in [0, 1] to start from (the slider picks one).
     """
 
@@ -139,17 +158,14 @@ class DrawDigit(Widget):
     def __init__(self, model, images, **initial):
         if not isinstance(model, nnkit.nn.Module):
             raise TypeError(f"DrawDigit: expected a trained nnkit model (an nn.Module taking "
-                            f"(N, 784) pixels, returning (N, 10) logits). Received: "
+                            f"(N, 784) pixels or (N, 1, 28, 28) images, returning (N, 10) "
+                            f"logits). Received: "
                             f"model={describe(model)}")
         self.model, self.images = model, np.asarray(images, dtype=np.float64)
         if self.images.ndim != 3 or self.images.shape[1:] != (SIZE, SIZE):
             raise ValueError("DrawDigit: expected images of shape (N, 28, 28). "
                              f"Received: images.shape={self.images.shape}")
-        try:
-            guess = predict_probabilities(model, np.zeros((SIZE, SIZE)))
-        except Exception as error:  # the learner's model: any failure, named with its cause
-            raise ValueError(f"DrawDigit: expected a model taking (N, 784) pixels. Calling it "
-                             f"on one image of shape (1, 784) failed with: {error}") from error
+        self.layout, guess = input_layout(model)
         if guess.shape != (10,):
             raise ValueError(f"DrawDigit: expected the model to return (N, 10) logits, one per "
                              f"digit. Received: {guess.shape[0]} numbers per image")
@@ -189,7 +205,8 @@ class DrawDigit(Widget):
         drawing = self.drawing(brush_width)
         network_input = mnist_preprocess(drawing)
         empty = not network_input.any()
-        probabilities = np.zeros(10) if empty else predict_probabilities(self.model, network_input)
+        probabilities = np.zeros(10) if empty else predict_probabilities(self.model, network_input,
+                                                                     self.layout)
         return {"drawing": drawing, "input": network_input, "probabilities": probabilities,
                 "prediction": None if empty else int(probabilities.argmax()),
                 "num_strokes": len(self.strokes), "brush_width": brush_width}
