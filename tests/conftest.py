@@ -13,6 +13,9 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 def pytest_configure(config):
     config.addinivalue_line(
+        "markers", "classroom: nbgrader student copies and grading (slow; -m 'not classroom')"
+    )
+    config.addinivalue_line(
         "markers", "site: builds the course website and opens it in Chromium (slow; -m 'not site')"
     )
     config.addinivalue_line(

@@ -173,3 +173,15 @@ def test_one_heading_convention(path):
             if line.startswith("### Exercise"):
                 assert re.match(r"### Exercise \d+[a-z]? · \S", line), (
                     f"{path.name}: expected '### Exercise N · Title'. Received: {line!r}")
+
+
+def test_exercises_carry_their_nbgrader_marks():
+    # the chapters double as nbgrader sources (docs/teaching.md): re-run the marking script
+    # after adding or editing an exercise
+    pytest.importorskip("nbformat")
+    paths = [str(p) for p in sorted(CHAPTERS.glob("*.ipynb"))]
+    run = subprocess.run([sys.executable, str(CHAPTERS.parent / "scripts" / "nbgrader_mark.py"),
+                          "--check", *paths], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert sum(int(line.split(": ")[1].split()[0]) for line in run.stdout.splitlines()
+               if ": " in line and "exercises" in line) >= 60

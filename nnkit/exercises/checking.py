@@ -1,5 +1,6 @@
 """The machinery every exercise checker shares: cases, comparison, the verdict."""
 import html
+import os
 import traceback
 
 import numpy as np
@@ -30,6 +31,16 @@ class CheckResult:
 
     def __bool__(self):
         return self.passed
+
+    def grade(self):
+        """The graded cell of an exercise (nbgrader): fail the grade when not passed.
+
+        Under ``nbgrader autograde`` (or its validator), which set NBGRADER_EXECUTION, a
+        failing check raises AssertionError with the checker's message, so nbgrader gives no
+        points. Elsewhere it does nothing: the learner has already seen the verdict.
+        """
+        if not self.passed and os.environ.get("NBGRADER_EXECUTION"):
+            raise AssertionError(f"{self.name}: {self.message}")
 
     def __repr__(self):
         mark = "PASSED" if self.passed else "NOT YET"
