@@ -25,6 +25,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -141,6 +142,28 @@ def setup_binder(force=False):
     return python
 
 
+def setup_proxy(force=False):
+    """npm install configurable-http-proxy (JupyterHub's proxy) into classroom/proxy.
+
+    Only the JupyterHub test needs it (it skips without it, and fails under CI); a learner
+    without Node.js loses nothing else.
+    """
+    folder = ROOT / "classroom" / "proxy"
+    npm = shutil.which("npm")
+    if npm is None:
+        say("npm not found: JupyterHub's proxy is not installed, so the hub test will skip "
+            "(install Node.js with npm to run it)")
+        return
+    key = fingerprint(["classroom/proxy/package-lock.json"], ["proxy"])
+    if force or not installed(VENV, key) or not (folder / "node_modules").is_dir():
+        # ci: exactly the versions in package-lock.json
+        run([npm, "ci", "--no-audit", "--no-fund", "--prefix", str(folder)],
+            "npm ci (JupyterHub's proxy, into classroom/proxy)")
+        remember(VENV, key)
+    else:
+        say("npm ci (JupyterHub's proxy): already done, skipped")
+
+
 def command_lab(args, extra_args):
     python = setup_course("course", force=args.reinstall)
     target = "chapters/00_welcome.ipynb"
@@ -164,6 +187,7 @@ def command_lab(args, extra_args):
 def command_setup(args):
     """Install the dev tools (and the options' extras); return (python, env)."""
     python = setup_course("dev", with_torch=args.with_torch, force=args.reinstall)
+    setup_proxy(force=args.reinstall)  # for the JupyterHub test (tests/classroom/test_hub.py)
     env = dict(os.environ)
     if args.binder_check:
         env["NNKIT_LAB_PYTHON"] = str(setup_binder(force=args.reinstall))

@@ -58,6 +58,10 @@ def mark(path):
         if cells[solution].metadata.get("nbgrader") != meta:
             cells[solution].metadata["nbgrader"] = meta
             changed = True
+        # a learner sees the worked solution only when they open it (JupyterLab's collapsed input)
+        if not cells[solution].metadata.get("jupyter", {}).get("source_hidden"):
+            cells[solution].metadata.setdefault("jupyter", {})["source_hidden"] = True
+            changed = True
         body = cells[solution].source
         if not body.startswith(BEGIN):
             cells[solution].source = f"{BEGIN}\n{body.rstrip()}\n{END}"

@@ -185,3 +185,36 @@ def test_exercises_carry_their_nbgrader_marks():
     assert run.returncode == 0, run.stdout + run.stderr
     assert sum(int(line.split(": ")[1].split()[0]) for line in run.stdout.splitlines()
                if ": " in line and "exercises" in line) >= 60
+
+
+def _section(texts, title):
+    """The text of the section '## title', up to the next '## ' heading ('' if absent)."""
+    whole = "\n".join(texts)
+    start = whole.find(f"## {title}\n")
+    if start < 0:
+        return ""
+    end = whole.find("\n## ", start + 3)
+    return whole[start:end if end >= 0 else None]
+
+
+TEACHING_CHAPTERS = [p for p in sorted(CHAPTERS.glob("*.ipynb")) if "01" <= p.name[:2] <= "14"]
+
+
+@pytest.mark.parametrize("path", TEACHING_CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_has_a_time_estimate_questions_with_answers_and_further_reading(path):
+    cells = json.loads(path.read_text())["cells"]
+    texts = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    intro = "\n".join(texts[:3])
+    assert re.search(r"\*\*?(Time|Reading)[*:]+ .*(minutes|hours)", intro), (
+        f"{path.name}: expected a time estimate ('**Time**: about N minutes ...') in the intro")
+    questions = _section(texts, "Check your understanding")
+    folded = questions.split("<summary>Answers</summary>")  # one folded block of answers...
+    asked = re.findall(r"^\d+\. ", folded[0], flags=re.MULTILINE)
+    answers = (len(re.findall(r"^\d+\. ", folded[1], flags=re.MULTILINE)) if len(folded) == 2
+               else questions.count("<details><summary>Answer</summary>"))  # ...or one each
+    assert len(asked) >= 3 and answers == len(asked), (
+        f"{path.name}: expected '## Check your understanding' with at least 3 numbered "
+        f"questions, each with a folded answer. Received {len(asked)} questions, {answers} answers")
+    reading = _section(texts, "Further reading")
+    assert len(re.findall(r"^- ", reading, flags=re.MULTILINE)) >= 3, (
+        f"{path.name}: expected '## Further reading' with at least 3 entries")

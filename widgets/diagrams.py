@@ -9,10 +9,12 @@ redrawn with other numbers (``layer_diagram(num_inputs=4, num_outputs=2)``).
   the activation, the output.
 - :func:`layer_diagram` (chapter 03): a fully connected layer, every input wired
   to every neuron, with the weight matrix's shape.
+- :func:`conv_diagram` (chapter 10): a kernel sliding over an image, with padding
+  and stride: the window under the kernel and the one output number it makes.
 """
 
 from matplotlib.figure import Figure
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
 
 from nnkit_widgets.base import render_png
 
@@ -130,4 +132,87 @@ def layer_diagram(num_inputs=3, num_outputs=4):
     ax.set(xlim=(-0.7, 3.9), ylim=(-height / 2 - 0.9, height / 2 + 0.3))
     ax.set_title(f"a layer: {num_inputs} inputs, {num_outputs} neurons, "
                  f"{num_inputs * num_outputs} weights", fontsize=10)
+    return Diagram(fig)
+
+
+def _grid(ax, left, top, rows, cols, colour, label, shaded=None):
+    """Draw a rows x cols grid of unit squares with its top-left corner at (left, top)."""
+    for r in range(rows):
+        for c in range(cols):
+            fill = "#eeeeee" if shaded and shaded(r, c) else colour
+            ax.add_patch(Rectangle((left + c, top - r - 1), 1, 1, facecolor=fill,
+                                   edgecolor="0.45", linewidth=0.8))
+    ax.text(left + cols / 2, top + 0.35, label, ha="center", fontsize=10)
+
+
+def conv_diagram(image_size=5, kernel_size=3, stride=1, padding=0, position=(0, 0)):
+    r"""A kernel sliding over an image: the window at one position and the output it makes.
+
+    The input is drawn with its zero padding (grey squares), the $k \times k$ window of
+    output position $(i, j)$ is outlined on it, starting at row $i s$ and column $j s$ of
+    the padded input, and that output square is outlined in the feature map, whose side
+    is $\lfloor (n + 2p - k)/s \rfloor + 1$.
+
+    Args:
+        image_size: the side $n$ of the square input (2 to 9).
+        kernel_size: the side $k$ of the square kernel (1 to 5, at most the padded input).
+        stride: the step $s$ between windows (1 to 3).
+        padding: zeros $p$ added on every side (0 to 2).
+        position: the output square ``(i, j)`` whose window is drawn.
+
+    Example::
+
+        conv_diagram(image_size=5, kernel_size=3, stride=2, padding=1, position=(1, 2))
+    """
+    limits = {"image_size": (image_size, 2, 9), "kernel_size": (kernel_size, 1, 5),
+              "stride": (stride, 1, 3), "padding": (padding, 0, 2)}
+    for name, (value, low, high) in limits.items():
+        if not (isinstance(value, int) and low <= value <= high):
+            raise ValueError(f"conv_diagram: expected {name} an integer from {low} to {high}. "
+                             f"Received: {name}={value!r}")
+    padded = image_size + 2 * padding
+    if kernel_size > padded:
+        raise ValueError(f"conv_diagram: the kernel ({kernel_size}) must fit in the padded input "
+                         f"({image_size} + 2*{padding} = {padded}). Received: "
+                         f"kernel_size={kernel_size!r}")
+    out = (padded - kernel_size) // stride + 1
+    i, j = position if isinstance(position, tuple) and len(position) == 2 else (None, None)
+    if not all(isinstance(v, int) and 0 <= v < out for v in (i, j)):
+        raise ValueError(f"conv_diagram: expected position a pair (i, j) of integers from 0 to "
+                         f"{out - 1} (the output is {out}x{out}). Received: position={position!r}")
+    fig, ax = _figure(7.2, 3.6)
+    is_pad = (lambda r, c: min(r, c) < padding or max(r, c) >= padding + image_size)
+    _grid(ax, 0, padded, padded, padded, INPUT_COLOUR,
+          f"input {image_size}x{image_size}" + (f", padding {padding}" if padding else ""),
+          shaded=is_pad)
+    window = (j * stride, padded - i * stride - kernel_size)
+    ax.add_patch(Rectangle(window, kernel_size, kernel_size, fill=False, edgecolor="#c77c00",
+                           linewidth=2.6, zorder=3))
+    kernel_left = padded + 1.5
+    kernel_top = padded / 2 + kernel_size / 2
+    _grid(ax, kernel_left, kernel_top, kernel_size, kernel_size, NEURON_COLOUR,
+          f"kernel {kernel_size}x{kernel_size}")
+    for r in range(kernel_size):
+        for c in range(kernel_size):
+            ax.text(kernel_left + c + 0.5, kernel_top - r - 0.5, rf"$w_{{{r}{c}}}$",
+                    ha="center", va="center", fontsize=8 if kernel_size > 3 else 9)
+    out_left = kernel_left + kernel_size + 1.5
+    out_top = padded / 2 + out / 2
+    _grid(ax, out_left, out_top, out, out, OUTPUT_COLOUR, f"output {out}x{out}")
+    ax.add_patch(Rectangle((out_left + j, out_top - i - 1), 1, 1, facecolor="#ffd79a",
+                           edgecolor="#c77c00", linewidth=2.6, zorder=3))
+    ax.text(out_left + j + 0.5, out_top - i - 0.5, rf"$y_{{{i}{j}}}$", ha="center",
+            va="center", fontsize=9, zorder=4)
+    # the window, weighted by the kernel, makes one output number: an arc over the kernel
+    _arrow(ax, (window[0] + kernel_size / 2, window[1] + kernel_size),
+           (out_left + j + 0.5, out_top - i), shrink=2, color="#c77c00",
+           connectionstyle="arc3,rad=-0.3")
+    ax.text((out_left + out) / 2, -0.9,
+            rf"$y_{{ij}} = b + \sum_{{u,v}} w_{{uv}}\, x_{{is+u,\, js+v}}$,   "
+            rf"output side $\lfloor ({image_size} + 2 \cdot {padding} - {kernel_size}) / "
+            rf"{stride} \rfloor + 1 = {out}$", ha="center", fontsize=9.5)
+    top = max(padded, out_top, kernel_top) + 0.6 + 0.25 * (out_left - window[0])
+    ax.set(xlim=(-0.3, out_left + out + 0.3), ylim=(-1.4, top))
+    ax.set_title(f"stride {stride}: output ({i}, {j}) reads the window at row {i * stride}, "
+                 f"column {j * stride} of the {'padded ' if padding else ''}input", fontsize=10)
     return Diagram(fig)
