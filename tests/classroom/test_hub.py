@@ -219,7 +219,10 @@ def _run_chapter(hub, names):
     async def together():
         return await asyncio.gather(*(_run_cells(hub, name, cells) for name in names))
 
-    results = asyncio.run(together())
+    # a thread of its own: the browser tests earlier in the session leave an event loop
+    # running in this one, where asyncio.run refuses to start
+    with ThreadPoolExecutor(1) as pool:
+        results = pool.submit(asyncio.run, together()).result()
     return {name: (seconds, json.loads(out)) for name, (seconds, out) in zip(names, results)}
 
 
