@@ -2,11 +2,15 @@
 
 import os
 import pathlib
+import tempfile
 
 import pytest
 
 # widgets render with Agg; never try to open a window while testing
 os.environ.setdefault("MPLBACKEND", "Agg")
+# checkers keep passing build exercises in the learner's library (nnkit.mine): the tests'
+# functions go to a folder of their own, never into the repository's mine/
+os.environ.setdefault("NNKIT_MINE", tempfile.mkdtemp(prefix="nnkit-mine-tests-"))
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 

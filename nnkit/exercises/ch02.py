@@ -30,10 +30,10 @@ OVERFLOW_HINT = ("np.exp of a large number overflows to inf. Compute e = np.exp(
                  "on its own).")
 
 
-def _strict(name, fn, reference, cases, **tolerances):
+def _strict(name, fn, reference, cases, **options):
     # overflow and 0/0 raise FloatingPointError inside the learner's code, reported with its line
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        return check_function(name, fn, reference, cases, **tolerances)
+        return check_function(name, fn, reference, cases, **options)
 
 
 # ---------------------------------------------------------------- references
@@ -203,4 +203,5 @@ def softmax(fn):
              "a square batch (shape (3, 3))",
              "rows are examples: reduce with axis=-1 and keepdims=True."),
     ]
-    return _strict("softmax", fn, _softmax, cases)
+    # a build exercise: once it passes, the learner's softmax is kept in mine/ch02.py
+    return _strict("softmax", fn, _softmax, cases, keep=(2, 5))

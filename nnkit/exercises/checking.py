@@ -5,6 +5,7 @@ import traceback
 
 import numpy as np
 
+from nnkit import mine
 from nnkit.tensor import Tensor
 
 
@@ -97,8 +98,12 @@ def compare(expected, received, rtol=1e-5, atol=1e-6):
     return None
 
 
-def check_function(name, fn, reference, cases, rtol=1e-5, atol=1e-6, hint=None):
-    """Run `fn` and `reference` on every case; stop at the first disagreement."""
+def check_function(name, fn, reference, cases, rtol=1e-5, atol=1e-6, hint=None, keep=None):
+    """Run `fn` and `reference` on every case; stop at the first disagreement.
+
+    ``keep=(chapter, exercise)`` marks a build exercise: once `fn` passes, its source is kept
+    in the learner's library, ``mine/`` (see :mod:`nnkit.mine`).
+    """
     if not callable(fn):
         return CheckResult(name, False, f"expected a function, received {_show(fn)}")
     for case in cases:
@@ -117,7 +122,11 @@ def check_function(name, fn, reference, cases, rtol=1e-5, atol=1e-6, hint=None):
         if problem:
             return CheckResult(name, False, _failure(case, problem, expected, received, hint))
     labels = ", ".join(case.label for case in cases)
-    return CheckResult(name, True, f"all {len(cases)} cases passed ({labels}).")
+    message = f"all {len(cases)} cases passed ({labels})."
+    kept = mine.keep(fn, *keep, name=name) if keep is not None else None
+    if kept is not None:
+        message += f" Kept in your library: {kept}"
+    return CheckResult(name, True, message)
 
 
 def _copies(args):

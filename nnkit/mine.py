@@ -1,0 +1,153 @@
+"""The learner's own library: build exercises that pass are kept in ``mine/``.
+
+When a checker passes a function or class the learner wrote, :func:`keep` copies its source,
+verbatim, into ``mine/chNN.py`` (one module per chapter) under a header naming the chapter and
+the exercise, and records in ``mine/record.json`` that this component is the learner's. Later
+code asks for a component with :func:`use`, which returns the learner's version when there is
+one and the course's reference otherwise, and says which it gave::
+
+    from nnkit import mine
+    softmax = mine.use("softmax", reference=nnkit.nn.functional.softmax)
+
+Rules:
+
+- ``mine/`` sits next to ``chapters/`` (found from the working folder); the environment
+  variable ``NNKIT_MINE`` names another place (a class server gives each student their own).
+- A worked solution never becomes the learner's work: code defined in a cell holding
+  ``### BEGIN SOLUTION`` (the course's hidden solutions) is not kept.
+- Keeping a component again replaces its block in the module and nothing else.
+- A module that no longer loads (edited by hand, half written) is reported with its path and
+  the reference is used instead: a chapter never stops because of ``mine/``.
+"""
+import datetime
+import inspect
+import json
+import linecache
+import os
+import re
+import textwrap
+from pathlib import Path
+
+__all__ = ["folder", "keep", "library", "use"]
+
+SOLUTION_MARK = "### BEGIN SOLUTION"
+RECORD = "record.json"
+HEADER = '"""My own library: code I wrote in the nnkit course, saved when its checker passed."""\n'
+PRELUDE = "import math\n\nimport numpy as np\n\nimport nnkit\nfrom nnkit import nn\n"
+
+
+def folder():
+    """Where ``mine/`` is: ``NNKIT_MINE``, else next to the ``chapters/`` folder we are in."""
+    if os.environ.get("NNKIT_MINE"):
+        return Path(os.environ["NNKIT_MINE"]).expanduser()
+    here = Path.cwd()
+    base = here.parent if here.name == "chapters" else here
+    return base / "mine"
+
+
+def _record(root):
+    path = root / RECORD
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except ValueError:
+        print(f"mine: {path} is not valid JSON; starting a new record (your modules are kept)")
+        return {}
+
+
+def _source_of(obj):
+    """The source of ``obj`` and the whole cell (or file) it was defined in.
+
+    Found through the code of its functions, which Python and Jupyter keep in ``linecache``:
+    ``inspect.getsource`` cannot find a class defined in a notebook (its module, ``__main__``,
+    has no file).
+    """
+    functions = [v for v in vars(obj).values() if inspect.isfunction(v)] \
+        if inspect.isclass(obj) else [obj]
+    if not functions or not hasattr(functions[0], "__code__"):
+        raise OSError(f"no source for {obj!r}")
+    lines = linecache.getlines(functions[0].__code__.co_filename)
+    if not inspect.isclass(obj):
+        return textwrap.dedent(inspect.getsource(obj)), "".join(lines)
+    pattern = re.compile(rf"\s*class\s+{obj.__name__}\b")
+    starts = [i for i, line in enumerate(lines) if pattern.match(line)]
+    if not starts:
+        raise OSError(f"no source for {obj!r}")
+    block = inspect.getblock(lines[starts[-1]:])  # the last definition in the cell
+    return textwrap.dedent("".join(block)), "".join(lines)
+
+
+def _block_pattern(name):
+    return re.compile(rf"^# >>> {re.escape(name)} .*?^# <<< {re.escape(name)}\n", re.MULTILINE | re.DOTALL)
+
+
+def keep(obj, chapter, exercise, name=None):
+    """Save the learner's ``obj`` (a function or class) into ``mine/chNN.py``.
+
+    Returns the path it was written to, or None when ``obj`` was not kept: a worked solution,
+    or code whose source Python cannot find (typed at a bare prompt).
+    """
+    name = name or obj.__name__
+    if getattr(obj, "__name__", "<lambda>") == "<lambda>":
+        return None  # a lambda is a line inside other code, not a component to keep
+    try:
+        source, cell = _source_of(obj)
+    except (OSError, TypeError):
+        return None
+    if SOLUTION_MARK in cell:
+        return None
+    root = folder()
+    root.mkdir(parents=True, exist_ok=True)
+    module = root / f"ch{int(chapter):02d}.py"
+    text = module.read_text() if module.exists() else HEADER + "\n" + PRELUDE
+    if obj.__name__ != name:  # the learner's my_softmax is the library's softmax
+        source = f"{source.rstrip()}\n\n{name} = {obj.__name__}"
+    block = (f"# >>> {name} (chapter {int(chapter):02d}, exercise {exercise}), saved "
+             f"{datetime.date.today().isoformat()}\n{source.rstrip()}\n# <<< {name}\n")
+    pattern = _block_pattern(name)
+    text = pattern.sub(lambda _: block, text) if pattern.search(text) else \
+        text.rstrip("\n") + "\n\n\n" + block
+    module.write_text(text)
+    record = _record(root)
+    record[name] = {"chapter": int(chapter), "exercise": exercise, "module": module.name,
+                    "owner": "learner"}
+    (root / RECORD).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    (root / "__init__.py").touch()
+    return module
+
+
+def _load(module_path):
+    namespace = {"__name__": f"mine.{module_path.stem}", "__file__": str(module_path)}
+    # the learner's own file, run as an import would run it
+    exec(compile(module_path.read_text(), str(module_path), "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+def use(name, reference, quiet=False):
+    """The learner's ``name`` from ``mine/`` if they have passed it, else ``reference``.
+
+    Prints which one it returns (``quiet=True`` does not), so a chapter shows whose code runs.
+    """
+    root = folder()
+    entry = _record(root).get(name)
+    if entry is not None:
+        path = root / entry["module"]
+        try:
+            found = _load(path)[name]
+        except Exception as error:  # noqa: BLE001  (a learner's file may hold anything)
+            print(f"mine: {name} from {path} does not load ({type(error).__name__}: {error}); "
+                  f"using the course's {name} instead. Fix the file or pass the exercise again.")
+        else:
+            if not quiet:
+                print(f"mine: {name} is yours (chapter {entry['chapter']:02d}, "
+                      f"exercise {entry['exercise']}, in {path})")
+            return found
+    if not quiet:
+        print(f"mine: {name} is the course's (you have not passed its exercise yet)")
+    return reference
+
+
+def library():
+    """Every component in ``mine/``: {name: {"chapter", "exercise", "module", "owner"}}."""
+    return dict(sorted(_record(folder()).items(), key=lambda item: (item[1]["chapter"], item[0])))
