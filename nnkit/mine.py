@@ -14,10 +14,13 @@ Rules:
 - ``mine/`` sits next to ``chapters/`` (found from the working folder); the environment
   variable ``NNKIT_MINE`` names another place (a class server gives each student their own).
 - A worked solution never becomes the learner's work: code defined in a cell holding
-  ``### BEGIN SOLUTION`` (the course's hidden solutions) is not kept.
+  ``### BEGIN SOLUTION`` or starting with ``# Solution`` (the course's hidden solutions) is
+  not kept.
 - Keeping a component again replaces its block in the module and nothing else.
 - A module that no longer loads (edited by hand, half written) is reported with its path and
   the reference is used instead: a chapter never stops because of ``mine/``.
+- A kept function that calls another function of the learner's finds it when that one is
+  kept in the same module too (``cross_entropy`` calling the learner's ``log_sum_exp``).
 """
 import datetime
 import inspect
@@ -28,7 +31,7 @@ import re
 import textwrap
 from pathlib import Path
 
-__all__ = ["folder", "keep", "library", "use"]
+__all__ = ["folder", "keep", "library", "show", "use"]
 
 SOLUTION_MARK = "### BEGIN SOLUTION"
 RECORD = "record.json"
@@ -78,6 +81,11 @@ def _source_of(obj):
     return textwrap.dedent("".join(block)), "".join(lines)
 
 
+def _is_worked_solution(cell):
+    first_line = cell.lstrip().split("\n", 1)[0].lower()
+    return SOLUTION_MARK in cell or first_line.startswith("# solution")
+
+
 def _block_pattern(name):
     return re.compile(rf"^# >>> {re.escape(name)} .*?^# <<< {re.escape(name)}\n", re.MULTILINE | re.DOTALL)
 
@@ -95,7 +103,7 @@ def keep(obj, chapter, exercise, name=None):
         source, cell = _source_of(obj)
     except (OSError, TypeError):
         return None
-    if SOLUTION_MARK in cell:
+    if _is_worked_solution(cell):
         return None
     root = folder()
     root.mkdir(parents=True, exist_ok=True)
@@ -151,3 +159,16 @@ def use(name, reference, quiet=False):
 def library():
     """Every component in ``mine/``: {name: {"chapter", "exercise", "module", "owner"}}."""
     return dict(sorted(_record(folder()).items(), key=lambda item: (item[1]["chapter"], item[0])))
+
+
+def show():
+    """Print the learner's library so far: each component, its chapter and exercise, its file."""
+    components = library()
+    if not components:
+        print(f"Your library ({folder()}) is empty so far: pass a build exercise and its "
+              f"checker keeps your code there.")
+        return
+    print(f"Your library so far, in {folder()}:")
+    for name, entry in components.items():
+        print(f"  {name:22s} chapter {entry['chapter']:02d}, exercise {entry['exercise']}  "
+              f"({entry['module']})")

@@ -92,6 +92,8 @@ def test_a_class_is_kept_and_other_components_survive_a_new_version(place, tmp_p
 def test_a_worked_solution_is_never_kept_nor_overwrites_the_learners(place, tmp_path):
     solution = _load(tmp_path, "cell_4", SOLUTION)
     assert mine.keep(solution.softmax, 2, 5) is None
+    unmarked = _load(tmp_path, "cell_4b", "# solution\n" + LEARNER)  # older, unmarked form
+    assert mine.keep(unmarked.softmax, 2, 5) is None
     assert mine.library() == {}
     learner = _load(tmp_path, "cell_5", LEARNER)
     mine.keep(learner.softmax, 2, 5)
@@ -158,3 +160,16 @@ def test_a_learners_own_name_is_kept_under_the_components_name_and_lambdas_are_n
     assert used.__name__ == "my_softmax" and used(np.array([0.0, 0.0]))[0] == 0.5
     assert mine.keep(lambda z: z, 2, 5, name="softmax") is None
     assert mine.use("softmax", None, quiet=True).__name__ == "my_softmax"
+
+
+def test_show_lists_the_library_or_says_it_is_empty(place, tmp_path, capsys):
+    mine.show()
+    assert "is empty so far" in capsys.readouterr().out
+    cell = _load(tmp_path, "cell_12", LEARNER)
+    mine.keep(cell.softmax, 2, 5)
+    mine.keep(cell.Scale, 3, 1)
+    mine.show()
+    lines = capsys.readouterr().out.splitlines()
+    assert str(place) in lines[0]
+    assert "softmax" in lines[1] and "chapter 02, exercise 5" in lines[1]
+    assert "Scale" in lines[2] and "chapter 03, exercise 1" in lines[2]

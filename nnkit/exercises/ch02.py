@@ -75,7 +75,7 @@ def sigmoid(fn):
              "work elementwise with NumPy operations; the output has the input's shape."),
         Case((LARGE,), "large inputs (-1000 and 1000)", OVERFLOW_HINT),
     ]
-    return _strict("sigmoid", fn, _sigmoid, cases)
+    return _strict("sigmoid", fn, _sigmoid, cases, keep=(2, 1))
 
 
 def sigmoid_derivative(fn):
@@ -110,7 +110,7 @@ def relu(fn):
              "np.max(x, 0) reduces along axis 0; np.maximum(x, 0) compares elementwise."),
         Case((np.array([1e6, -1e6]),), "large inputs"),
     ]
-    return check_function("relu", fn, _relu, cases)
+    return check_function("relu", fn, _relu, cases, keep=(2, 3))
 
 
 def relu_derivative(fn):

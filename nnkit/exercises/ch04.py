@@ -49,7 +49,7 @@ def mse(fn):
              Case((np.array([1e4, -1e4]), np.array([0.0, 0.0])), "large errors"),
              Case((np.array([-3.0, 1.0, 4.0]), np.array([3.0, -1.0, -2.0])), "errors of both signs")]
     return check_with_diagnoses("mse", fn, _mse_reference, cases, [_mse_diagnosis],
-                                hint="subtract, square, then average: np.mean((y_hat - y) ** 2).")
+                                hint="subtract, square, then average: np.mean((y_hat - y) ** 2).", keep=(4, 1))
 
 
 # ---------------------------------------------------------------- exercise 2: BCE from probabilities
@@ -84,7 +84,7 @@ def binary_cross_entropy(fn):
              Case((np.array([0.0, 1.0]), np.array([1.0, 0.0])), "certain and wrong (log(0))")]
     return check_with_diagnoses("binary_cross_entropy", fn, _bce_reference, cases,
                                 [_bce_diagnosis],
-                                hint="-mean(y log p + (1 - y) log(1 - p)) with p clipped first.")
+                                hint="-mean(y log p + (1 - y) log(1 - p)) with p clipped first.", keep=(4, 2))
 
 
 # ---------------------------------------------------------------- exercise 3: log-sum-exp
@@ -120,7 +120,7 @@ def log_sum_exp(fn):
              Case((np.array([[1.0, 2.0, 3.0], [1000.0, 1000.0, 0.0]]),), "a batch of 2 rows (2, 3)"),
              Case((np.array([[0.5, -0.5], [2.0, 1.0], [0.0, 0.0], [3.0, 3.0]]),), "4 rows of 2")]
     return check_with_diagnoses("log_sum_exp", fn, _lse_reference, cases, [_lse_diagnosis],
-                                hint="m = max over the last axis; m + log(sum(exp(z - m))).")
+                                hint="m = max over the last axis; m + log(sum(exp(z - m))).", keep=(4, 3))
 
 
 # ---------------------------------------------------------------- exercise 4: cross-entropy from logits
@@ -165,7 +165,7 @@ def cross_entropy(fn):
              Case((rng.standard_normal((5, 2)) * 3, np.array([1, 0, 0, 1, 1])), "5 samples, 2 classes")]
     return check_with_diagnoses("cross_entropy", fn, _ce_reference, cases, [_ce_diagnosis],
                                 hint="log_softmax(z) = z - logsumexp(z) per row; pick the target's "
-                                     "entry in each row; minus the mean.")
+                                     "entry in each row; minus the mean.", keep=(4, 4))
 
 
 # ---------------------------------------------------------------- exercise 5: its gradient

@@ -121,6 +121,11 @@ def check_function(name, fn, reference, cases, rtol=1e-5, atol=1e-6, hint=None, 
         problem = compare(expected, received, rtol, atol)
         if problem:
             return CheckResult(name, False, _failure(case, problem, expected, received, hint))
+    return passed(name, fn, cases, keep)
+
+
+def passed(name, fn, cases, keep=None):
+    """The verdict when every case passed; a build exercise (``keep``) is kept in ``mine/``."""
     labels = ", ".join(case.label for case in cases)
     message = f"all {len(cases)} cases passed ({labels})."
     kept = mine.keep(fn, *keep, name=name) if keep is not None else None
