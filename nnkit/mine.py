@@ -29,9 +29,10 @@ import linecache
 import os
 import re
 import textwrap
+import time
 from pathlib import Path
 
-__all__ = ["folder", "keep", "library", "show", "use"]
+__all__ = ["folder", "keep", "library", "race", "show", "use"]
 
 SOLUTION_MARK = "### BEGIN SOLUTION"
 RECORD = "record.json"
@@ -116,13 +117,29 @@ def keep(obj, chapter, exercise, name=None):
     pattern = _block_pattern(name)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else \
         text.rstrip("\n") + "\n\n\n" + block
-    module.write_text(text)
+    _write(module, text)
     record = _record(root)
     record[name] = {"chapter": int(chapter), "exercise": exercise, "module": module.name,
                     "owner": "learner"}
-    (root / RECORD).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
-    (root / "__init__.py").touch()
+    _write(root / RECORD, json.dumps(record, indent=1, sort_keys=True) + "\n")
+    _write_init(root, record)
     return module
+
+
+def _write(path, text):
+    """Write through a temporary file and a rename, so a crash never leaves half a file."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def _write_init(root, record):
+    """``mine/__init__.py`` imports every component, so ``from mine import Linear`` works."""
+    lines = ['"""My own library (written by nnkit.mine from record.json)."""']
+    for name, entry in sorted(record.items(), key=lambda item: (item[1]["chapter"], item[0])):
+        lines.append(f"from .{Path(entry['module']).stem} import {name}  "
+                     f"# chapter {entry['chapter']:02d}, exercise {entry['exercise']}")
+    _write(root / "__init__.py", "\n".join(lines) + "\n")
 
 
 def _load(module_path):
@@ -172,3 +189,26 @@ def show():
     for name, entry in components.items():
         print(f"  {name:22s} chapter {entry['chapter']:02d}, exercise {entry['exercise']}  "
               f"({entry['module']})")
+
+
+def race(contenders, repeat=3):
+    """Time each of ``{label: run}`` (best of ``repeat`` calls) and print the ratios.
+
+    Each ``run`` is called with no arguments. The fastest is the unit: a learner's stack at
+    "12.0x" takes twelve times as long as the fastest contender. Returns {label: seconds}.
+    Timings vary from run to run; the ratio is what to read.
+    """
+    if not contenders:
+        raise ValueError("race() needs at least one contender: {label: function}. Received none.")
+    seconds = {}
+    for label, run in contenders.items():
+        best = float("inf")
+        for _ in range(repeat):
+            start = time.perf_counter()
+            run()
+            best = min(best, time.perf_counter() - start)
+        seconds[label] = best
+    fastest = min(seconds.values())
+    for label, spent in seconds.items():
+        print(f"  {label:34s} {spent * 1000:9.1f} ms   {spent / fastest:6.1f}x")
+    return seconds
