@@ -172,3 +172,150 @@ def test_shapes_rejects_missing_input():
                                      check.mlp_forward, check.output_shapes])
 def test_checkers_reject_non_functions(checker):
     assert "expected a function" in message(checker(42))
+
+
+# ---------------------------------------------------------------- Module, Linear, Sequential
+
+class Module:
+    def __call__(self, x):
+        return self.forward(x)
+
+    def parameters(self):
+        return []
+
+
+class Linear(Module):
+    def __init__(self, in_features, out_features):
+        self.in_features = in_features
+        bound = 1 / np.sqrt(in_features)
+        self.weight = np.random.uniform(-bound, bound, (out_features, in_features))
+        self.bias = np.random.uniform(-bound, bound, out_features)
+
+    def forward(self, x):
+        if x.shape[-1] != self.in_features:
+            raise ValueError(f"expected {self.in_features} features, received shape {x.shape}")
+        return x @ self.weight.T + self.bias
+
+    def parameters(self):
+        return [self.weight, self.bias]
+
+
+class Sequential(Module):
+    def __init__(self, *layers):
+        self.layers = layers
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self):
+        return [p for layer in self.layers for p in layer.parameters()]
+
+
+def test_layer_classes_pass_and_are_kept_in_mine(tmp_path, monkeypatch):
+    from nnkit import mine
+    monkeypatch.setenv("NNKIT_MINE", str(tmp_path))
+    result = check.layer_classes(Module, Linear, Sequential)
+    assert result, result
+    text = (mine.folder() / "ch03.py").read_text()
+    for name in ("Module", "Linear", "Sequential"):
+        assert f"# >>> {name} (chapter 03, exercise 6)" in text
+    assert "raise ValueError(f\"expected {self.in_features} features" in text  # verbatim
+    loaded = mine.use("Linear", reference=None, quiet=True)
+    assert loaded is not None and loaded(2, 3).weight.shape == (3, 2)
+    assert mine.use("Sequential", reference=None, quiet=True) is not None
+
+
+def test_the_course_solution_passes():
+    from nnkit.exercises.solutions import ch03 as course
+    assert check.layer_classes(course.Module, course.Linear, course.Sequential)
+
+
+class InFirst(Linear):
+    def __init__(self, in_features, out_features):
+        super().__init__(in_features, out_features)
+        self.weight = self.weight.T.copy()
+
+
+class Copies(Linear):
+    def parameters(self):
+        return [self.weight.copy(), self.bias.copy()]
+
+
+class NoBias(Linear):
+    def forward(self, x):
+        return x @ self.weight.T
+
+
+class NumpyError(Linear):
+    def forward(self, x):
+        return x @ self.weight.T + self.bias
+
+
+class ZeroStart(Linear):
+    def __init__(self, in_features, out_features):
+        super().__init__(in_features, out_features)
+        self.weight = np.zeros_like(self.weight)
+
+
+class EarlyReturn(Sequential):
+    def forward(self, x):
+        for layer in self.layers:
+            return layer(x)
+
+
+class Nested(Sequential):
+    def parameters(self):
+        return [layer.parameters() for layer in self.layers]
+
+
+class OwnCall(Module):
+    def __call__(self, x):
+        return x
+
+
+@pytest.mark.parametrize("classes, says", [
+    ((Module, InFirst, Sequential), "(out_features, in_features)"),
+    ((Module, Copies, Sequential), "returned copies"),
+    ((Module, NoBias, Sequential), "forgot to add the bias"),
+    ((Module, NumpyError, Sequential), "should say what was expected"),
+    ((Module, ZeroStart, Sequential), "small random weights"),
+    ((Module, Linear, EarlyReturn), "`return` inside the loop"),
+    ((Module, Linear, Nested), "list of lists"),
+])
+def test_layer_classes_diagnose_the_usual_slips(classes, says):
+    text = message(check.layer_classes(*classes))
+    assert says in text
+    assert "hint" not in text
+
+
+def test_layer_classes_want_classes_and_subclasses():
+    assert "three classes" in message(check.layer_classes(Module, Linear, lambda: None))
+
+    class Alone:
+        pass
+    assert "subclasses of your Module" in message(check.layer_classes(Module, Alone, Sequential))
+
+
+def test_layer_classes_report_a_module_that_does_not_run_forward():
+    class Plain:
+        def __call__(self, x):
+            raise NotImplementedError
+
+        def parameters(self):
+            return []
+
+    class L(Plain, Linear):
+        pass
+
+    class S(Plain, Sequential):
+        pass
+    assert "not implemented yet" in message(check.layer_classes(Plain, L, S))
+
+
+def test_a_failed_check_keeps_nothing(tmp_path, monkeypatch):
+    from nnkit import mine
+    monkeypatch.setenv("NNKIT_MINE", str(tmp_path))
+    message(check.layer_classes(Module, NoBias, Sequential))
+    assert "NoBias" not in mine.library() and "Linear" not in mine.library()

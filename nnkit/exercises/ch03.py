@@ -12,7 +12,8 @@ import itertools
 
 import numpy as np
 
-from nnkit.exercises.checking import Case, CheckResult, check_function, passed
+from nnkit import mine
+from nnkit.exercises.checking import Case, CheckResult, _show, check_function, passed
 
 # ---------------------------------------------------------------- shared machinery
 
@@ -251,3 +252,158 @@ def output_shapes(fn):
     return check_with_diagnoses("output_shapes", fn, _shapes_reference, cases,
                                 [_shapes_diagnosis],
                                 hint="a batch of N samples with k features has shape (N, k).")
+
+
+# ---------------------------------------------------------------- exercise 6: the classes
+
+def _run(what, *args):
+    """Call `what`; an exception becomes the result, to be reported in plain words."""
+    try:
+        return what(*args)
+    except Exception as error:  # noqa: BLE001 - the learner's bug, reported below
+        return error
+
+
+def _raised(result, doing):
+    if isinstance(result, NotImplementedError):
+        return "not implemented yet: replace the `raise NotImplementedError` with your code."
+    if isinstance(result, BaseException):
+        return f"{doing} raised {type(result).__name__}: {result}"
+    return None
+
+
+def _linear_problem(Linear):
+    """None when ``Linear`` behaves as PyTorch's does (numpy forward), else what differs."""
+    layer = _run(Linear, 3, 2)
+    if (problem := _raised(layer, "Linear(3, 2)")):
+        return problem
+    shapes = (np.shape(getattr(layer, "weight", None)), np.shape(getattr(layer, "bias", None)))
+    if shapes == ((3, 2), (2,)):
+        return ("Linear(3, 2).weight has shape (3, 2): PyTorch's convention is "
+                "(out_features, in_features) = (2, 3), one row per neuron.")
+    if shapes != ((2, 3), (2,)):
+        return (f"Linear(3, 2) should hold weight of shape (2, 3) and bias of shape (2,). "
+                f"Received shapes {shapes[0]} and {shapes[1]}.")
+    bound = 1 / np.sqrt(3)
+    if not np.any(layer.weight) or np.abs(layer.weight).max() > bound + 1e-12:
+        return (f"Linear(3, 2) should start with small random weights, uniform in "
+                f"+-1/sqrt(in_features) = +-{bound:.3f}. Received {_show(layer.weight)}.")
+    rng = _rng(7)
+    layer.weight, layer.bias = rng.standard_normal((2, 3)), rng.standard_normal(2)
+    for label, x in [("a batch of 4", rng.standard_normal((4, 3))),
+                     ("one sample", rng.standard_normal(3))]:
+        want = x @ layer.weight.T + layer.bias
+        got = _run(layer, x)
+        if (problem := _raised(got, f"calling the layer on {label}")):
+            return problem
+        if close_to(got, x @ layer.weight.T):
+            return f"{label}: you forgot to add the bias after x @ weight.T."
+        if not close_to(got, want):
+            return (f"{label}: expected x @ weight.T + bias = {_show(want)}. "
+                    f"Received {_show(got)}.")
+    params = _run(layer.parameters)
+    if (problem := _raised(params, "layer.parameters()")):
+        return problem
+    if not isinstance(params, (list, tuple)) or len(params) != 2:
+        return f"layer.parameters() should be the list [weight, bias]. Received {_show(params)}."
+    if params[0] is not layer.weight or params[1] is not layer.bias:
+        return ("layer.parameters() returned copies: return the arrays themselves, "
+                "[self.weight, self.bias], so an optimizer that updates them in place updates "
+                "the layer.")
+    wrong = _run(layer, np.ones((4, 5)))
+    if not isinstance(wrong, ValueError):
+        return ("calling Linear(3, 2) on a batch with 5 features should raise ValueError "
+                "saying it expected 3 features and received shape (4, 5). "
+                + ("Nothing was raised." if not isinstance(wrong, BaseException)
+                   else f"It raised {type(wrong).__name__}: {wrong}"))
+    if "expect" not in str(wrong).lower() or "3" not in str(wrong) or "5" not in str(wrong):
+        return ("the ValueError should say what was expected (3 features) and what was "
+                f"received (shape (4, 5)). Received the message: {wrong}")
+    return None
+
+
+def _sequential_problem(Module, Linear, Sequential):
+    empty = _run(Module)
+    if (problem := _raised(empty, "Module()")):
+        return problem
+    if _run(empty.parameters) != []:
+        return "Module().parameters() should be [] (a module with no weights, like an activation)."
+
+    class Double(Module):  # a subclass defining forward only: calling it must run forward
+        def forward(self, x):
+            return 2 * x
+
+    doubled = _run(Double(), np.ones(2))
+    if (problem := _raised(doubled, "calling a Module subclass that defines only forward")):
+        return problem + " (Module.__call__ should call self.forward(x))."
+    if not close_to(doubled, 2 * np.ones(2)):
+        return "calling a module should return self.forward(x)."
+    rng = _rng(11)
+    first, second, third = Linear(3, 4), Linear(4, 4), Linear(4, 2)
+    for layer in (first, second, third):
+        layer.weight = rng.standard_normal(layer.weight.shape)
+        layer.bias = rng.standard_normal(layer.bias.shape)
+    model = _run(Sequential, first, Double(), second)
+    if (problem := _raised(model, "Sequential(Linear(3, 4), <a module>, Linear(4, 4))")):
+        return problem
+    x = rng.standard_normal((5, 3))
+    after_first = first(x)
+    want = second(2 * after_first)
+    got = _run(model, x)
+    if (problem := _raised(got, "calling the Sequential")):
+        return problem
+    if close_to(got, after_first):
+        return ("Sequential returned the first layer's output: is the `return` inside the "
+                "loop? Call every layer, then return.")
+    if not close_to(got, want):
+        return f"Sequential's output should be each layer applied in turn. Expected {_show(want)}."
+    params = _run(model.parameters)
+    if (problem := _raised(params, "Sequential.parameters()")):
+        return problem
+    expected = [first.weight, first.bias, second.weight, second.bias]
+    if isinstance(params, (list, tuple)) and any(isinstance(p, (list, tuple)) for p in params):
+        return ("Sequential.parameters() returned a list of lists: make it one flat list, "
+                "[weight, bias, weight, bias, ...] (for p in layer.parameters()).")
+    if not isinstance(params, (list, tuple)) or len(params) != 4 or \
+            any(p is not q for p, q in zip(params, expected)):
+        return ("Sequential.parameters() should be every layer's parameters() in order, the "
+                "arrays themselves: [first.weight, first.bias, second.weight, second.bias].")
+    nested = _run(Sequential, model, third)
+    got = _run(nested, x)
+    if (problem := _raised(got, "a Sequential inside a Sequential")):
+        return problem
+    if not close_to(got, third(want)) or len(_run(nested.parameters)) != 6:
+        return ("a Sequential holding another Sequential should work like any module: "
+                "its output is third(model(x)) and it has 6 parameters.")
+    return None
+
+
+def layer_classes(Module, Linear, Sequential):
+    """Exercise 6: the learner's ``Module``, ``Linear`` and ``Sequential`` classes (forward).
+
+    Behaviour, not a copy of the text: shapes (PyTorch's (out, in)), the initial weights'
+    range, the forward on a batch and on one sample, parameters() returning the arrays
+    themselves, a clear ValueError for the wrong number of features, Module.__call__
+    running forward, Sequential's order and flat parameters, and nesting. Passing keeps
+    all three in ``mine/ch03.py``.
+    """
+    name = "Module, Linear, Sequential"
+    if not all(isinstance(c, type) for c in (Module, Linear, Sequential)):
+        return CheckResult(name, False, "expected three classes: "
+                           "layer_classes(Module, Linear, Sequential).")
+    if not issubclass(Linear, Module) or not issubclass(Sequential, Module):
+        return CheckResult(name, False, "Linear and Sequential should be subclasses of your "
+                           "Module: class Linear(Module): ...")
+    problem = _linear_problem(Linear) or _sequential_problem(Module, Linear, Sequential)
+    if problem:
+        return CheckResult(name, False, problem)
+    cases = [Case((), label) for label in ("Linear's shapes and initial range",
+                                           "forward on a batch and on one sample",
+                                           "parameters() are the arrays themselves",
+                                           "a clear error for the wrong number of features",
+                                           "Sequential's order, parameters and nesting")]
+    result = passed(name, Module, cases)
+    kept = [mine.keep(cls, 3, "6") for cls in (Module, Linear, Sequential)]
+    if all(kept):
+        result.message += f" Kept in your library: {kept[0]}"
+    return result
