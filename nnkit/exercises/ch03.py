@@ -7,57 +7,13 @@ Conventions are PyTorch's: a weight matrix $W$ has shape
 (out_features, in_features), a batch $X$ has one sample per row, shape
 (N, in_features), and a layer computes $X W^\top + b$.
 """
-import copy
 import itertools
 
 import numpy as np
 
 from nnkit import mine
-from nnkit.exercises.checking import Case, CheckResult, _show, check_function, passed
-
-# ---------------------------------------------------------------- shared machinery
-
-
-def check_with_diagnoses(name, fn, reference, cases, diagnoses, hint, keep=None):
-    """Like ``check_function``, but the hint names the mistake when one is recognised.
-
-    ``diagnoses`` is a list of functions ``(args, received) -> hint or None``;
-    ``received`` is what the learner's function returned, or the exception it
-    raised. The first diagnosis that recognises the mistake gives the hint.
-    """
-    if not callable(fn):
-        return check_function(name, fn, reference, cases)
-    for case in cases:
-        received = _call(fn, case.args)
-        if isinstance(received, NotImplementedError):
-            return CheckResult(name, False, "not implemented yet: replace the "
-                               "`raise NotImplementedError` with your code.")
-        found = next((h for h in (d(case.args, received) for d in diagnoses) if h), None)
-        one = Case(case.args, case.label, case.hint or hint, diagnosis=found)
-        result = check_function(name, fn, reference, [one])
-        if not result:
-            return result
-    return passed(name, fn, cases, keep)
-
-
-def _call(fn, args):
-    try:
-        return fn(*copy.deepcopy(args))  # deep: a learner's in-place edit must not leak
-    except Exception as error:  # noqa: BLE001 - the learner's bug, diagnosed below
-        return error
-
-
-def close_to(received, expected):
-    """True when `received` is an array-like of the same shape and values as `expected`."""
-    if isinstance(received, BaseException) or received is None:
-        return False
-    try:
-        got = np.asarray(getattr(received, "data", received), dtype=float)
-    except (TypeError, ValueError):
-        return False
-    expected = np.asarray(expected, dtype=float)
-    return got.shape == expected.shape and np.allclose(got, expected, rtol=1e-5, atol=1e-6)
-
+from nnkit.exercises.checking import (Case, CheckResult, _show, check_with_diagnoses, close_to,
+                                     passed)
 
 def _rng(seed):
     return np.random.default_rng(seed)

@@ -10,7 +10,7 @@ NOT flipped.
 """
 import numpy as np
 
-from nnkit.exercises.ch03 import _call, check_with_diagnoses, close_to
+from nnkit.exercises.checking import attempt, check_with_diagnoses, close_to
 from nnkit.exercises.checking import Case, CheckResult
 
 # ---------------------------------------------------------------- references
@@ -128,7 +128,7 @@ def output_size(fn):
                                   hint="(size + 2*padding - dilation*(kernel - 1) - 1) // stride + 1")
     if not result:
         return result
-    received = _call(fn, cases[0].args)
+    received = attempt(fn, cases[0].args)
     if not isinstance(received, (int, np.integer)):
         return CheckResult("output_size", False,
                            f"the values are right, but a size must be an integer: received "

@@ -8,7 +8,7 @@ Shapes follow the chapter: queries (..., L, d), keys (..., S, d), values
 """
 import numpy as np
 
-from nnkit.exercises.ch03 import check_with_diagnoses, close_to
+from nnkit.exercises.checking import check_with_diagnoses, close_to
 from nnkit.exercises.checking import Case, CheckResult
 
 

@@ -10,7 +10,7 @@ step, which returns (mel bands, frames) as the chapter plots them.
 import numpy as np
 
 from nnkit import audio
-from nnkit.exercises.ch03 import check_with_diagnoses, close_to
+from nnkit.exercises.checking import check_with_diagnoses, close_to
 from nnkit.exercises.checking import Case
 
 

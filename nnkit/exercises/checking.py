@@ -1,4 +1,5 @@
 """The machinery every exercise checker shares: cases, comparison, the verdict."""
+import copy
 import html
 import os
 import traceback
@@ -98,30 +99,170 @@ def compare(expected, received, rtol=1e-5, atol=1e-6):
     return None
 
 
-def check_function(name, fn, reference, cases, rtol=1e-5, atol=1e-6, hint=None, keep=None):
+class Slip:
+    """A usual mistake and the hint that names it.
+
+    Give either ``wrong``, a function that makes the mistake (the learner's answer is
+    compared with what it returns on the same case), or ``diagnose``, a function
+    ``(args, received) -> bool`` that recognises it (``received`` may be the exception the
+    learner's code raised). Only the slip that matches is ever shown.
+    """
+
+    def __init__(self, hint, wrong=None, diagnose=None):
+        if (wrong is None) == (diagnose is None):
+            raise ValueError("Slip: give exactly one of wrong= (a wrong implementation) or "
+                             f"diagnose= (a test of the answer). Received wrong={wrong!r}, "
+                             f"diagnose={diagnose!r}")
+        self.hint, self.wrong, self.diagnose = hint, wrong, diagnose
+
+    def matches(self, case, received, parts, rtol, atol):
+        if self.diagnose is not None:
+            return bool(self.diagnose(case.args, received))
+        if received is None or isinstance(received, BaseException):
+            return False
+        try:
+            with np.errstate(all="ignore"):
+                wrong = self.wrong(*_copies(case.args), **case.kwargs)
+        except Exception:  # noqa: BLE001 - a wrong formula may not even fit these inputs
+            return False
+        wrong, received = _parts(wrong, parts), _parts(received, parts)
+        return wrong is not None and received is not None and len(wrong) == len(received) \
+            and all(compare(w, r, rtol, atol) is None for w, r in zip(wrong, received))
+
+
+class Exercise:
+    """One exercise: hidden cases, the reference, the usual slips, and whether it is kept.
+
+    ``Exercise(name, reference, cases, slips=[...], keep=(chapter, "2")).check(fn)`` runs
+    ``fn`` and ``reference`` on every case and stops at the first disagreement, saying which
+    case, the input, what was expected and what was received. A hint is shown only when it
+    belongs to the mistake found: the hint of the slip that reproduces the answer, else,
+    the case's own hint (or ``hint``). ``parts`` names the elements of a
+    tuple answer (``("param", "velocity")``). ``keep`` marks a build exercise: a passing
+    answer is kept in the learner's library, ``mine/`` (see :mod:`nnkit.mine`).
+    """
+
+    def __init__(self, name, reference, cases, slips=(), parts=None, rtol=1e-5, atol=1e-6,
+                 hint=None, keep=None, show=None):
+        self.name, self.reference, self.cases = name, reference, list(cases)
+        self.slips, self.parts, self.rtol, self.atol = list(slips), parts, rtol, atol
+        self.hint, self.keep, self.show = hint, keep, show or _show
+
+    def check(self, fn):
+        if not callable(fn):
+            return CheckResult(self.name, False, f"expected a function, received {_show(fn)}")
+        for case in self.cases:
+            expected = self.reference(*_copies(case.args), **case.kwargs)
+            received = _run(fn, case)
+            if isinstance(received, NotImplementedError):
+                return CheckResult(self.name, False, NOT_IMPLEMENTED)
+            message = self._problem(case, expected, received)
+            if message:
+                return CheckResult(self.name, False, message)
+        return passed(self.name, fn, self.cases, self.keep)
+
+    def _slip(self, case, received):
+        found = next((slip.hint for slip in self.slips
+                      if slip.matches(case, received, self.parts, self.rtol, self.atol)), None)
+        return found or case.diagnosis
+
+    def _problem(self, case, expected, received):
+        """None when ``received`` is right for ``case``, else the message to show."""
+        slip = self._slip(case, received)
+        if isinstance(received, BaseException):
+            where = traceback.extract_tb(received.__traceback__)[-1]
+            code = f": {where.line}" if where.line else ""
+            problem = (f"your function raised {type(received).__name__}: {received} "
+                       f"(line {where.lineno}{code})")
+            return _failure(case, problem, None, None, slip or _case_hint(case, self.hint),
+                            self.show)
+        if self.parts is None:
+            problem = compare(expected, received, self.rtol, self.atol)
+            return problem and _failure(case, problem, expected, received,
+                                        slip or _case_hint(case, self.hint), self.show)
+        got = _parts(received, self.parts)
+        if got is None:
+            wanted = ", ".join(self.parts)
+            return _failure(case, f"expected a tuple ({wanted}), received {_show(received)}",
+                            None, None, slip or f"end with `return {wanted}`.", self.show)
+        for part, want, have in zip(self.parts, _parts(expected, self.parts), got):
+            problem = compare(want, have, self.rtol, self.atol)
+            if problem:
+                return _failure(case, f"{part} is wrong: {problem}", want, have,
+                                slip or _case_hint(case, self.hint), self.show, part)
+        return None
+
+
+NOT_IMPLEMENTED = "not implemented yet: replace the `raise NotImplementedError` with your code."
+
+
+def attempt(fn, args, kwargs=None):
+    """What the learner's ``fn`` returns for copies of ``args``, or the exception it raised."""
+    try:
+        return fn(*_copies(args), **(kwargs or {}))
+    except Exception as error:  # noqa: BLE001 - the learner's bug: reported, never raised
+        return error
+
+
+def _run(fn, case):
+    return attempt(fn, case.args, case.kwargs)
+
+
+def _parts(value, parts):
+    """The answer as a tuple of its parts (None when it is not such a tuple)."""
+    if parts is None:
+        return (value,)
+    if len(parts) == 1:
+        return (value,)
+    if isinstance(value, (tuple, list)) and len(value) == len(parts):
+        return tuple(value)
+    return None
+
+
+def _case_hint(case, hint):
+    """No slip recognised: the advice written for this case, else the exercise's own."""
+    return case.hint or hint or ""
+
+
+def check_function(name, fn, reference, cases, rtol=1e-5, atol=1e-6, hint=None, keep=None,
+                   slips=()):
     """Run `fn` and `reference` on every case; stop at the first disagreement.
 
-    ``keep=(chapter, exercise)`` marks a build exercise: once `fn` passes, its source is kept
-    in the learner's library, ``mine/`` (see :mod:`nnkit.mine`).
+    The short form of :class:`Exercise`. ``keep=(chapter, exercise)`` marks a build
+    exercise: once `fn` passes, its source is kept in the learner's library, ``mine/``.
     """
-    if not callable(fn):
-        return CheckResult(name, False, f"expected a function, received {_show(fn)}")
-    for case in cases:
-        expected = reference(*_copies(case.args), **case.kwargs)
-        try:
-            received = fn(*_copies(case.args), **case.kwargs)
-        except NotImplementedError:
-            return CheckResult(name, False, "not implemented yet: replace the "
-                               "`raise NotImplementedError` with your code.")
-        except Exception as error:  # noqa: BLE001  (the learner's bug: report it, do not crash)
-            where = traceback.extract_tb(error.__traceback__)[-1]
-            return CheckResult(name, False, _failure(
-                case, f"your function raised {type(error).__name__}: {error} "
-                      f"(line {where.lineno}{': ' + where.line if where.line else ''})", None, None, hint))
-        problem = compare(expected, received, rtol, atol)
-        if problem:
-            return CheckResult(name, False, _failure(case, problem, expected, received, hint))
-    return passed(name, fn, cases, keep)
+    return Exercise(name, reference, cases, slips, rtol=rtol, atol=atol, hint=hint,
+                    keep=keep).check(fn)
+
+
+def check_with_diagnoses(name, fn, reference, cases, diagnoses, hint, keep=None):
+    """Like ``check_function``; each diagnosis ``(args, received) -> hint or None`` names a
+    slip (``received`` may be the exception the learner's code raised)."""
+    return Exercise(name, reference, cases, [_Diagnosis(d) for d in diagnoses], hint=hint,
+                    keep=keep).check(fn)
+
+
+class _Diagnosis(Slip):
+    """A slip whose hint depends on the answer (it can quote the learner's shapes)."""
+
+    def __init__(self, diagnose):  # pylint: disable=super-init-not-called
+        self.diagnose, self.wrong, self.hint = diagnose, None, None
+
+    def matches(self, case, received, parts, rtol, atol):
+        self.hint = self.diagnose(case.args, received)
+        return self.hint is not None
+
+
+def close_to(received, expected):
+    """True when `received` is an array-like of the same shape and values as `expected`."""
+    if isinstance(received, BaseException) or received is None:
+        return False
+    try:
+        got = np.asarray(getattr(received, "data", received), dtype=float)
+    except (TypeError, ValueError):
+        return False
+    expected = np.asarray(expected, dtype=float)
+    return got.shape == expected.shape and np.allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
 def passed(name, fn, cases, keep=None):
@@ -135,18 +276,19 @@ def passed(name, fn, cases, keep=None):
 
 
 def _copies(args):
-    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    """Fresh copies of the inputs: a learner's in-place edit must not leak into the next run."""
+    return copy.deepcopy(list(args))
 
 
-def _failure(case, problem, expected, received, hint):
-    inputs = ", ".join(_show(a) for a in case.args)
+def _failure(case, problem, expected, received, hint, show=_show, part=None):
+    inputs = ", ".join(show(a) for a in case.args)
     end = "" if problem.endswith((".", "?", "!")) else "."
     lines = [f"case '{case.label}': {problem}{end}", f"input: {inputs}"]
     if expected is not None:
-        lines.append(f"expected: {_show(expected)}")
-        lines.append(f"received: {_show(received)}")
-    # a slip recognised in the learner's own result beats the case's general advice
-    advice = case.diagnosis or case.hint or hint
-    if advice:
-        lines.append(f"hint: {advice}")
+        lines.append(f"expected{' ' + part if part else ''}: {show(expected)}")
+        lines.append(f"received{' ' + part if part else ''}: {show(received)}")
+    if hint is None:  # callers outside Exercise: the diagnosis, else the case's own hint
+        hint = case.diagnosis or case.hint
+    if hint:
+        lines.append(f"hint: {hint}")
     return "\n".join(lines)
