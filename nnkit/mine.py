@@ -142,10 +142,17 @@ def _write_init(root, record):
     _write(root / "__init__.py", "\n".join(lines) + "\n")
 
 
+_loaded = {}  # path -> (modification time, namespace): one Module class per file, not per use
+
+
 def _load(module_path):
+    stamp = module_path.stat().st_mtime_ns
+    if module_path in _loaded and _loaded[module_path][0] == stamp:
+        return _loaded[module_path][1]
     namespace = {"__name__": f"mine.{module_path.stem}", "__file__": str(module_path)}
     # the learner's own file, run as an import would run it
     exec(compile(module_path.read_text(), str(module_path), "exec"), namespace)  # noqa: S102
+    _loaded[module_path] = (stamp, namespace)
     return namespace
 
 

@@ -173,3 +173,17 @@ def test_show_lists_the_library_or_says_it_is_empty(place, tmp_path, capsys):
     assert str(place) in lines[0]
     assert "softmax" in lines[1] and "chapter 02, exercise 5" in lines[1]
     assert "Scale" in lines[2] and "chapter 03, exercise 1" in lines[2]
+
+
+def test_components_of_one_module_share_their_classes(tmp_path, monkeypatch):
+    """Linear and Sequential used separately still derive from the same Module class."""
+    monkeypatch.setenv("NNKIT_MINE", str(tmp_path / "mine"))
+    from nnkit.exercises.solutions import ch03 as course
+    for cls in (course.Module, course.Linear, course.Sequential):
+        mine.keep(cls, 3, "6")
+    Module = mine.use("Module", reference=None, quiet=True)
+    Linear = mine.use("Linear", reference=None, quiet=True)
+    Sequential = mine.use("Sequential", reference=None, quiet=True)
+    model = Sequential(Linear(2, 3))
+    assert isinstance(model, Module) and isinstance(model.layers[0], Module)
+    assert Module is not course.Module  # loaded from the learner's file, not the course's
