@@ -187,3 +187,26 @@ def test_components_of_one_module_share_their_classes(tmp_path, monkeypatch):
     model = Sequential(Linear(2, 3))
     assert isinstance(model, Module) and isinstance(model.layers[0], Module)
     assert Module is not course.Module  # loaded from the learner's file, not the course's
+
+
+def test_a_partial_library_mixes_the_learners_and_the_courses(place, tmp_path, capsys):
+    cell = _load(tmp_path, "cell_p", LEARNER)
+    mine.keep(cell.softmax, chapter=2, exercise=5)
+    capsys.readouterr()
+    assert mine.use("softmax", reference_softmax) is not reference_softmax
+    assert mine.use("relu", reference_softmax) is reference_softmax
+    out = capsys.readouterr().out
+    assert "softmax is yours" in out and "relu is the course's" in out
+
+
+def test_the_library_imports_as_a_package_and_leaves_no_temporary_files(place, tmp_path,
+                                                                          monkeypatch):
+    cell = _load(tmp_path, "cell_i", LEARNER)
+    mine.keep(cell.softmax, chapter=2, exercise=5)
+    mine.keep(cell.Scale, chapter=3, exercise=1)
+    monkeypatch.syspath_prepend(str(place.parent))
+    import importlib
+    package = importlib.import_module(place.name)  # `from mine import softmax` in a notebook
+    np.testing.assert_allclose(package.softmax(np.zeros(2)), [0.5, 0.5])
+    assert package.Scale(3)(2) == 6
+    assert not list(place.glob("*.tmp"))
