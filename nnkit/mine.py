@@ -37,7 +37,8 @@ __all__ = ["folder", "keep", "library", "race", "show", "use"]
 SOLUTION_MARK = "### BEGIN SOLUTION"
 RECORD = "record.json"
 HEADER = '"""My own library: code I wrote in the nnkit course, saved when its checker passed."""\n'
-PRELUDE = "import math\n\nimport numpy as np\n\nimport nnkit\nfrom nnkit import nn\n"
+PRELUDE = ("import math\n\nimport numpy as np\n\nimport nnkit\nfrom nnkit import nn\n"
+           "from nnkit.exercises.engine_parts import TensorOps  # chapter 06: the course's part\n")
 
 
 def folder():

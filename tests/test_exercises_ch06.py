@@ -1,5 +1,6 @@
 """Chapter 06's checkers accept right answers and reject typical wrong ones with a useful message."""
 import numpy as np
+import pytest
 
 import nnkit
 from nnkit.autograd import Function, unbroadcast
@@ -187,3 +188,80 @@ def test_mean_rejects_a_forgotten_division_and_the_wrong_count():
     assert not result and "divides by n = shape[axis]" in result.message
     by_size = check.mean_backward(lambda g, s, a: sum_backward(g, s, a) / np.prod(s))
     assert not by_size and "not by the size of the whole array" in by_size.message
+
+
+# ---------------------------------------------------------------- exercise 5: the engine
+
+def _engine_variant(**methods):
+    from nnkit.exercises.solutions.ch06 import Tensor
+    return type("Tensor", (Tensor,), methods)
+
+
+def test_the_course_engine_passes_and_is_kept(tmp_path, monkeypatch):
+    from nnkit import mine
+    from nnkit.exercises.solutions.ch06 import Tensor
+    monkeypatch.setenv("NNKIT_MINE", str(tmp_path))
+    result = check.engine(Tensor)
+    assert result, result
+    text = (tmp_path / "ch06.py").read_text()
+    assert "def unbroadcast(grad, shape):" in text and "class Tensor(TensorOps):" in text
+    Mine = mine.use("Tensor", reference=None, quiet=True)
+    a = Mine(np.array([1.0, 2.0]), requires_grad=True)
+    (a * a).sum().backward()
+    assert a.grad.tolist() == [2.0, 4.0]
+
+
+@pytest.mark.parametrize("index, says", [(0, "ADD them"), (1, "pile up"), (2, "ADDED to")])
+def test_the_engine_slips_get_their_own_hint(index, says):
+    method, _ = check._ENGINE_SLIPS[index]
+    text = check.engine(_engine_variant(backward=method)).message
+    assert says in text
+    others = [hint for i, (_, hint) in enumerate(check._ENGINE_SLIPS) if i != index]
+    assert not any(hint in text for hint in others)
+
+
+def test_the_engine_needs_unbroadcast_and_a_clear_error():
+    from nnkit.exercises.solutions import ch06 as course
+
+    def no_unbroadcast(self):
+        saved, course.unbroadcast = course.unbroadcast, lambda grad, shape: grad
+        try:
+            course.Tensor.backward(self)
+        finally:
+            course.unbroadcast = saved
+    assert "unbroadcast(grad, parent.data.shape)" in check.engine(
+        _engine_variant(backward=no_unbroadcast)).message
+
+    def silent(self):
+        if self.data.size == 1:
+            course.Tensor.backward(self)
+    assert "naming the shape received, (2, 2)" in check.engine(
+        _engine_variant(backward=silent)).message
+
+
+def test_the_engine_checker_wants_a_tensorops_class():
+    assert "class Tensor(TensorOps)" in check.engine(object).message
+
+    def stub(self):
+        raise NotImplementedError
+    assert "not implemented yet" in check.engine(_engine_variant(backward=stub)).message
+
+
+def test_learnable_swaps_a_chapter_03_model_for_tensors_that_learn():
+    from nnkit.exercises.engine_parts import cross_entropy, learnable
+    from nnkit.exercises.solutions import ch03
+    from nnkit.exercises.solutions.ch06 import Tensor
+    np.random.seed(1)
+    model = learnable(ch03.Sequential(ch03.Linear(3, 4), ch03.Sequential(ch03.Linear(4, 2))),
+                      Tensor)
+    assert all(isinstance(p, Tensor) and p.requires_grad for p in model.parameters())
+    X, y = np.random.default_rng(0).standard_normal((6, 3)), np.array([0, 1, 0, 1, 1, 0])
+    twin_model = nnkit.nn.Sequential(nnkit.nn.Linear(3, 4), nnkit.nn.Linear(4, 2)).double()
+    for own, twin in zip(model.parameters(), twin_model.parameters()):
+        twin.data[...] = own.data
+    cross_entropy(model(X), y).backward()
+    loss = nnkit.nn.functional.cross_entropy(twin_model(nnkit.tensor(X, dtype=np.float64)),
+                                             nnkit.tensor(y))
+    loss.backward()
+    for own, twin in zip(model.parameters(), twin_model.parameters()):
+        np.testing.assert_allclose(own.grad, twin.grad, rtol=1e-10, atol=1e-12)

@@ -148,7 +148,7 @@ def test_name_pattern(name, ok):
     assert bool(NAME_PATTERN.match(name)) is ok
 
 
-UNNUMBERED_SECTIONS = ("Exercises", "Check your understanding", "Summary", "Next", "Further reading")
+UNNUMBERED_SECTIONS = ("Exercises", "Your library so far", "Check your understanding", "Summary", "Next", "Further reading")
 
 
 @pytest.mark.parametrize("path", [p for p in sorted(CHAPTERS.glob("*.ipynb")) if not p.name.startswith("00")],

@@ -10,6 +10,7 @@ first: a gradient always has the shape of the input it belongs to.
 import numpy as np
 
 import nnkit
+from nnkit import mine
 from nnkit.autograd import Context, Function
 from nnkit.exercises.ch05 import NOT_IMPLEMENTED, _call, diagnosed
 from nnkit.exercises.checking import Case, CheckResult, _failure, compare
@@ -196,3 +197,206 @@ def mean_backward(fn):
                 (lambda g, s, a: _sum(g, s, a) / np.prod(s), ("divide by the number of elements "
                  "that were averaged, shape[axis], not by the size of the whole array."))]
     return diagnosed("mean_backward", fn, _mean, _REDUCE_CASES, mistakes)
+
+
+# ---------------------------------------------------------------- exercise 5: your own engine
+
+def _leaf(Tensor, *shape):
+    return Tensor(_engine_rng.standard_normal(shape).round(2), requires_grad=True)
+
+
+_engine_rng = None  # reset before each case: the learner's and the course's see the same leaves
+
+
+def _seeded(scenario, Tensor):
+    global _engine_rng
+    _engine_rng = np.random.default_rng(60)
+    return scenario(Tensor)
+
+
+def _grads(*leaves):
+    """The leaves' gradients side by side, for one comparison."""
+    for i, leaf in enumerate(leaves):
+        if leaf.grad is None:
+            raise RuntimeError(f"input {i}'s .grad is still None after backward(): the gradient "
+                               "never reached this leaf")
+    return np.concatenate([np.ravel(leaf.grad) for leaf in leaves])
+
+
+def _used_twice(Tensor):
+    a = _leaf(Tensor, 3)
+    (a * a + a).sum().backward()  # d/da = 2a + 1: three uses add up
+    return _grads(a)
+
+
+def _broadcast_bias(Tensor):
+    X, W, b = Tensor(_ENGINE_X), _leaf(Tensor, 3, 2), _leaf(Tensor, 2)
+    ((X @ W + b).relu() * 2.0).sum().backward()
+    return _grads(W, b)
+
+
+def _two_layers(Tensor):
+    from nnkit.exercises.engine_parts import cross_entropy
+    X, W1, b1, W2, b2 = (Tensor(_ENGINE_X), _leaf(Tensor, 4, 3), _leaf(Tensor, 4),
+                         _leaf(Tensor, 2, 4), _leaf(Tensor, 2))
+    hidden = (X @ W1.T + b1).relu()
+    cross_entropy(hidden @ W2.T + b2, np.array([0, 1, 1, 0, 1])).backward()
+    return _grads(W1, b1, W2, b2)
+
+
+def _twice(Tensor):
+    a, b = _leaf(Tensor, 2), _leaf(Tensor, 2)
+    loss = ((a * b) * a).sum()
+    loss.backward()
+    loss.backward()  # gradients add up in the leaves, as in PyTorch: exactly twice the first
+    return _grads(a, b)
+
+
+def _preset(Tensor):
+    a = _leaf(Tensor, 2)
+    a.grad = np.array([10.0, -10.0])  # left from an earlier backward: added to, not replaced
+    (a * 3.0).sum().backward()
+    return _grads(a)
+
+
+_ENGINE_X = np.round(np.random.default_rng(61).standard_normal((5, 3)), 2)
+_SCENARIOS = [(_used_twice, "a tensor used three times: (a*a + a).sum()"),
+              (_broadcast_bias, "a bias broadcast over 5 rows: (X @ W + b).relu()"),
+              (_two_layers, "two layers and a cross-entropy loss"),
+              (_twice, "backward() called twice on one loss"),
+              (_preset, "a leaf whose .grad was already set")]
+
+
+def _slip_class(base, **methods):
+    return type("Slip", (base,), methods)
+
+
+def _assigning(self):
+    """`=` instead of `+=`: only the last use of a tensor counts."""
+    from nnkit.exercises.solutions.ch06 import unbroadcast
+    order, seen = [], set()
+
+    def visit(t):
+        if id(t) not in seen:
+            seen.add(id(t))
+            for p in t.parents:
+                visit(p)
+            order.append(t)
+    visit(self)
+    grads = {id(self): np.ones_like(self.data)}
+    for t in reversed(order):
+        g = grads.get(id(t))
+        if g is None:
+            continue
+        if t.grad_fn is None:
+            t.grad = g
+            continue
+        for p, pg in zip(t.parents, t.grad_fn(g)):
+            if p.requires_grad:
+                grads[id(p)] = unbroadcast(pg, p.data.shape)
+
+
+def _on_every_node(self):
+    """micrograd's way, gradients stored on every tensor: a second backward adds too much."""
+    from nnkit.exercises.solutions.ch06 import unbroadcast
+    order, seen = [], set()
+
+    def visit(t):
+        if id(t) not in seen:
+            seen.add(id(t))
+            for p in t.parents:
+                visit(p)
+            order.append(t)
+    visit(self)
+    self.grad = np.ones_like(self.data)
+    for t in reversed(order):
+        if t.grad_fn is None or t.grad is None:
+            continue
+        for p, pg in zip(t.parents, t.grad_fn(t.grad)):
+            if p.requires_grad:
+                pg = unbroadcast(pg, p.data.shape)
+                p.grad = pg if p.grad is None else p.grad + pg
+
+
+def _replacing(self):
+    """A leaf's gradient replaced instead of added to: backward twice gives the first result."""
+    from nnkit.exercises.solutions.ch06 import Tensor
+    for t in _leaves(self):
+        t.grad = None
+    Tensor.backward(self)
+
+
+def _leaves(root):
+    found, stack, seen = [], [root], set()
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if t.grad_fn is None:
+            found.append(t)
+        stack.extend(t.parents)
+    return found
+
+
+_ENGINE_SLIPS = [
+    (_assigning, "a tensor used more than once gets one gradient per use: ADD them "
+                 "(grads[parent] = grads.get(parent, 0) + g), do not replace."),
+    (_on_every_node, "gradients stored on every tensor (micrograd's way) pile up when "
+                     "backward() runs twice: the intermediate tensors still hold the first "
+                     "call's gradients. Collect gradients in a dict local to backward() and "
+                     "store .grad only on the leaves."),
+    (_replacing, "a leaf's .grad should be ADDED to, as in PyTorch (that is why training "
+                 "loops call zero_grad()): start from the .grad already there."),
+]
+
+
+def _show_graph(value):
+    from nnkit.exercises.checking import _show
+    return "the graph of this case" if callable(value) else _show(value)
+
+
+def engine(Tensor):
+    """Exercise 5: the learner's ``class Tensor(TensorOps)`` with ``backward``, ``__mul__``, ``relu``.
+
+    Each hidden case builds a small graph with the learner's Tensor and compares the leaves'
+    gradients with the course's engine: accumulation over uses, broadcasting undone, a
+    two-layer network with a cross-entropy loss, backward twice (leaves add up, exactly
+    twice), a pre-set gradient, and a clear ValueError for a root that is not one number.
+    Passing keeps ``unbroadcast`` and ``Tensor`` in ``mine/ch06.py``.
+    """
+    from nnkit.exercises.checking import Exercise, Slip, attempt, passed
+    from nnkit.exercises.engine_parts import TensorOps
+    from nnkit.exercises.solutions.ch06 import Tensor as Course
+    name = "your tensor engine"
+    if not (isinstance(Tensor, type) and issubclass(Tensor, TensorOps)):
+        return CheckResult(name, False, "expected your class: class Tensor(TensorOps): ... "
+                           f"Received {Tensor!r}")
+    cases = [Case((scenario,), label) for scenario, label in _SCENARIOS]
+    slips = [Slip(hint, wrong=lambda s, m=method: _seeded(s, _slip_class(Course, backward=m)))
+             for method, hint in _ENGINE_SLIPS]
+    slips.append(Slip("the bias has shape (2,) but was used on 5 rows: its gradient arrives "
+                      "with shape (5, 2). unbroadcast(grad, parent.data.shape) sums it back.",
+                      diagnose=lambda args, got: args[0] is _broadcast_bias
+                      and isinstance(got, np.ndarray) and got.size != 8))
+    result = Exercise(name, lambda s: _seeded(s, Course), cases, slips, rtol=1e-6, atol=1e-9,
+                      hint="go through the loop in the text: order, seed, grad_fn, "
+                           "unbroadcast, add.", show=_show_graph).check(
+        lambda s: _seeded(s, Tensor))
+    if not result:
+        return result
+    wide = Tensor(np.ones((2, 2)), requires_grad=True) * 2.0
+    raised = attempt(lambda t: t.backward(), (wide,))
+    if not isinstance(raised, ValueError) or "(2, 2)" not in str(raised):
+        said = f"It raised {type(raised).__name__}: {raised}" \
+            if isinstance(raised, BaseException) else "Nothing was raised."
+        return CheckResult(name, False, "case 'backward() on a (2, 2) tensor': backward starts "
+                           "from one number, the loss; raise ValueError saying so and naming "
+                           f"the shape received, (2, 2). {said}")
+    cases.append(Case((), "a clear error for a root that is not one number"))
+    verdict = passed(name, Tensor, cases)
+    helper = getattr(__import__("sys").modules.get(Tensor.__module__), "unbroadcast", None)
+    kept = [mine.keep(obj, 6, "5") for obj in (helper, Tensor) if obj is not None]
+    if kept and all(kept):
+        verdict.message += f" Kept in your library: {kept[-1]}"
+    return verdict
