@@ -193,3 +193,92 @@ def test_learning_rate_rejects(lr, words):
 def test_results_render_green_and_red():
     assert "#1a7f37" in check.sgd_step(sgd)._repr_html_()
     assert "#cf222e" in check.sgd_step(lambda p, g, lr: p)._repr_html_()
+
+
+# ---------------------------------------------------------------- 6 · the optimizer classes
+
+def _course():
+    from nnkit.exercises.solutions import ch07 as course
+    return course
+
+
+def test_the_course_optimizers_pass_and_are_kept(tmp_path, monkeypatch):
+    from nnkit import mine
+    monkeypatch.setenv("NNKIT_MINE", str(tmp_path))
+    c = _course()
+    result = check.optimizers(c.Optimizer, c.SGD, c.Adam, c.AdamW)
+    assert result, result
+    text = (tmp_path / "ch07.py").read_text()
+    assert all(f"class {name}" in text for name in ("Optimizer:", "SGD(", "Adam(", "AdamW("))
+    assert mine.use("AdamW", reference=None, quiet=True) is not None
+
+
+@pytest.mark.parametrize("index", range(len(check._OPTIMIZER_SLIPS)))
+def test_each_optimizer_slip_gets_its_own_hint(index):
+    c = _course()
+    (which, methods), hint = check._OPTIMIZER_SLIPS[index]
+    classes = check._variant(which, **methods)
+    text = check.optimizers(c.Optimizer, classes["SGD"], classes["Adam"], classes["AdamW"]).message
+    assert hint in text
+    assert not any(other in text for i, (_, other) in enumerate(check._OPTIMIZER_SLIPS)
+                   if i != index)
+
+
+def test_the_optimizer_checker_catches_what_a_run_reveals():
+    c = _course()
+
+    class KeepsGrads(c.Optimizer):
+        def zero_grad(self):
+            pass
+
+    class Rebinds(c.SGD):
+        def update(self, p, grad, state):
+            p.data = p.data - self.lr * grad
+
+    class NoSkip(c.Optimizer):
+        def step(self):
+            for p in self.params:
+                self.update(p, p.grad, self.state.setdefault(id(p), {}))
+
+    def family(base):
+        return [type(n, (base, getattr(c, n)), {}) for n in ("SGD", "Adam", "AdamW")]
+    assert "still has a gradient" in check.optimizers(KeepsGrads, *family(KeepsGrads)).message
+    assert "in place" in check.optimizers(c.Optimizer, Rebinds, c.Adam, c.AdamW).message
+    assert "raised TypeError" in check.optimizers(NoSkip, *family(NoSkip)).message
+
+
+def test_the_optimizer_checker_wants_classes_and_subclasses_and_reports_stubs():
+    c = _course()
+    assert "four classes" in check.optimizers(c.Optimizer, c.SGD, c.Adam, None).message
+
+    class Alone:
+        pass
+    assert "subclasses of your Optimizer" in check.optimizers(c.Optimizer, Alone, c.Adam,
+                                                              c.AdamW).message
+
+    class Stub(c.Optimizer):
+        def __init__(self, params, **options):
+            raise NotImplementedError
+    stubs = [type(n, (Stub,), {}) for n in ("SGD", "Adam", "AdamW")]
+    assert "not implemented yet" in check.optimizers(Stub, *stubs).message
+
+
+def test_the_course_optimizers_match_torch():
+    torch = pytest.importorskip("torch")
+    c = _course()
+    rng = np.random.default_rng(3)
+    for ours, theirs, options in [(c.SGD, torch.optim.SGD, {"lr": 0.1, "momentum": 0.9,
+                                                           "nesterov": True,
+                                                           "weight_decay": 0.01}),
+                                  (c.Adam, torch.optim.Adam, {"lr": 0.01, "weight_decay": 0.1}),
+                                  (c.AdamW, torch.optim.AdamW, {"lr": 0.01})]:
+        start = rng.standard_normal(5)
+        mine = Parameter(start.copy())
+        twin = torch.nn.Parameter(torch.tensor(start.copy()))
+        a, b = ours([mine], **options), theirs([twin], **options)
+        for _ in range(7):
+            grad = rng.standard_normal(5)
+            mine.grad, twin.grad = grad.copy(), torch.tensor(grad.copy())
+            a.step()
+            b.step()
+        np.testing.assert_allclose(mine.data, twin.detach().numpy(), rtol=1e-10, atol=1e-12)

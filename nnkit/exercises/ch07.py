@@ -257,3 +257,167 @@ def learning_rate(lr):
                        f"lr = {lr}: after {NUM_STEPS} steps w = {w:.6g}, not within "
                        f"{TOLERANCE} of 3 (path {shown}).\nhint: {why} The distance to 3 is "
                        f"multiplied by (1 - 4 lr) at every step.")
+
+
+# ---------------------------------------------------------------- 6 · your optimizer classes
+
+_OPTIMIZER_CASES = [
+    ("SGD", {"lr": 0.1}, "plain SGD"),
+    ("SGD", {"lr": 0.1, "momentum": 0.9}, "SGD with momentum 0.9"),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}, "SGD with Nesterov momentum"),
+    ("SGD", {"lr": 0.1, "momentum": 0.5, "weight_decay": 0.1}, "SGD with weight decay"),
+    ("Adam", {"lr": 0.01}, "Adam"),
+    ("Adam", {"lr": 0.01, "weight_decay": 0.1}, "Adam with L2 weight decay"),
+    ("Adam", {"lr": 0.01, "betas": (0.8, 0.99), "eps": 0.1}, "Adam with other betas, eps 0.1"),
+    ("AdamW", {"lr": 0.01, "weight_decay": 0.1}, "AdamW"),
+]
+
+
+def _train(classes, which, options):
+    """Six steps on three parameters (one never gets a gradient); the final values."""
+    from nnkit import nn
+    rng = np.random.default_rng(70)
+    params = [nn.Parameter(rng.standard_normal(shape)) for shape in ((3, 2), (2,), (2,))]
+    arrays = [p.data for p in params]
+    optimizer = classes[which](params, **options)
+    for _ in range(6):
+        optimizer.zero_grad()
+        if any(p.grad is not None for p in params):
+            raise _Slip("after zero_grad() a parameter still has a gradient: set each p.grad "
+                        "to None")
+        for p in params[:2]:
+            p.grad = rng.standard_normal(p.data.shape)
+        optimizer.step()
+    if any(p.data is not a for p, a in zip(params, arrays)):
+        raise _Slip("step() replaced a parameter's array (p.data = ...) instead of changing it "
+                    "in place (p.data -= ...): code holding the model's arrays sees no change")
+    return np.concatenate([p.data.ravel() for p in params])
+
+
+class _Slip(Exception):
+    """A mistake the run itself reveals; its message is the hint."""
+
+
+def _nnkit_classes():
+    from nnkit import optim
+    return {"SGD": optim.SGD, "Adam": optim.Adam, "AdamW": optim.AdamW}
+
+
+def _variant(name, **methods):
+    from nnkit.exercises.solutions import ch07 as course
+    classes = {"SGD": course.SGD, "Adam": course.Adam, "AdamW": course.AdamW}
+    classes[name] = type(name, (classes[name],), methods)
+    if name == "Adam":  # AdamW inherits the slip, as a learner's subclass would
+        classes["AdamW"] = type("AdamW", (classes["Adam"], course.AdamW), {})
+    return classes
+
+
+def _averaged_buffer(self, p, grad, state):
+    grad = grad + self.weight_decay * p.data
+    if self.momentum:
+        state["buffer"] = self.momentum * state.get("buffer", grad) + (1 - self.momentum) * grad
+        grad = grad + self.momentum * state["buffer"] if self.nesterov else state["buffer"]
+    p.data -= self.lr * grad
+
+
+def _ignores_nesterov(self, p, grad, state):
+    nesterov, self.nesterov = self.nesterov, False
+    try:
+        type(self).__mro__[1].update(self, p, grad, state)
+    finally:
+        self.nesterov = nesterov
+
+
+def _no_bias_correction(self, p, grad, state):
+    beta1, beta2 = self.betas
+    if not state:
+        state.update(m=np.zeros_like(p.data), v=np.zeros_like(p.data))
+    state["m"] = beta1 * state["m"] + (1 - beta1) * grad
+    state["v"] = beta2 * state["v"] + (1 - beta2) * grad**2
+    p.data -= self.lr * state["m"] / (np.sqrt(state["v"]) + self.eps)
+
+
+def _eps_inside(self, p, grad, state):
+    beta1, beta2 = self.betas
+    if not state:
+        state.update(t=0, m=np.zeros_like(p.data), v=np.zeros_like(p.data))
+    state["t"] += 1
+    state["m"] = beta1 * state["m"] + (1 - beta1) * grad
+    state["v"] = beta2 * state["v"] + (1 - beta2) * grad**2
+    m_hat, v_hat = state["m"] / (1 - beta1 ** state["t"]), state["v"] / (1 - beta2 ** state["t"])
+    p.data -= self.lr * m_hat / np.sqrt(v_hat + self.eps)
+
+
+def _adamw_as_l2(self, p, grad, state):
+    self.adam_step(p, grad + self.weight_decay * p.data, state)
+
+
+def _adamw_unscaled(self, p, grad, state):
+    p.data *= 1 - self.weight_decay
+    self.adam_step(p, grad, state)
+
+
+_OPTIMIZER_SLIPS = [
+    (("SGD", {"update": _averaged_buffer}),
+     "PyTorch's momentum buffer is a running SUM, buffer = momentum * buffer + g, not an "
+     "average with (1 - momentum) * g: the average makes every step ten times shorter at 0.9."),
+    (("SGD", {"update": _ignores_nesterov}),
+     "with nesterov=True the step looks ahead: g + momentum * buffer, not the buffer alone."),
+    (("Adam", {"adam_step": _no_bias_correction}),
+     "no bias correction: m and v start at zero, so divide them by (1 - beta1**t) and "
+     "(1 - beta2**t), with t counting this parameter's steps from 1."),
+    (("Adam", {"adam_step": _eps_inside}),
+     "eps goes outside the square root: m_hat / (sqrt(v_hat) + eps)."),
+    (("AdamW", {"update": _adamw_as_l2}),
+     "AdamW decays the weights directly, p.data *= 1 - lr * weight_decay, before the Adam "
+     "step; adding weight_decay * p to the gradient is Adam's L2, which AdamW replaces."),
+    (("AdamW", {"update": _adamw_unscaled}),
+     "AdamW's decay is scaled by the learning rate: p.data *= 1 - lr * weight_decay."),
+]
+
+
+def optimizers(Optimizer, SGD, Adam, AdamW):
+    """Exercise 6: the learner's ``Optimizer`` base class and ``SGD``, ``Adam``, ``AdamW``.
+
+    Each case trains three parameters (one never gets a gradient) for six steps with the
+    learner's class and with nnkit.optim's, the same gradients, and compares the final
+    values; a parameter's array must change in place and zero_grad() must clear the
+    gradients. Passing keeps all four in ``mine/ch07.py``.
+    """
+    from nnkit import mine
+    from nnkit.exercises.checking import Exercise, Slip
+    name = "Optimizer, SGD, Adam, AdamW"
+    classes = {"SGD": SGD, "Adam": Adam, "AdamW": AdamW}
+    if not all(isinstance(c, type) for c in (Optimizer, SGD, Adam, AdamW)):
+        return CheckResult(name, False, "expected four classes: "
+                           "optimizers(Optimizer, SGD, Adam, AdamW).")
+    if not all(issubclass(c, Optimizer) for c in classes.values()):
+        return CheckResult(name, False, "SGD, Adam and AdamW should be subclasses of your "
+                           "Optimizer: class SGD(Optimizer): ...")
+
+    for which, options, label in _OPTIMIZER_CASES:  # what a run itself reveals, first
+        try:
+            _train(classes, which, options)
+        except _Slip as slip:
+            return CheckResult(name, False, f"case '{label}': {slip}.")
+        except Exception:  # noqa: BLE001 - reported with its line by the exercise below
+            break
+    cases = [Case((which, options), label) for which, options, label in _OPTIMIZER_CASES]
+    slips = [Slip(hint, wrong=lambda which, options, v=variant: _train(_variant(v[0], **v[1]),
+                                                                       which, options))
+             for variant, hint in _OPTIMIZER_SLIPS]
+    exercise = Exercise(name, lambda which, options: _train(_nnkit_classes(), which, options),
+                        cases, slips, rtol=1e-7, atol=1e-10, show=_show_options)
+    result = exercise.check(lambda which, options: _train(classes, which, options))
+    if not result:
+        return result
+    kept = [mine.keep(cls, 7, "6") for cls in (Optimizer, SGD, Adam, AdamW)]
+    if all(kept):
+        result.message += f" Kept in your library: {kept[0]}"
+    return result
+
+
+def _show_options(value):
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items()) or "defaults"
+    return _show(value)
