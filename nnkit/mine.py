@@ -111,8 +111,10 @@ def keep(obj, chapter, exercise, name=None):
     root.mkdir(parents=True, exist_ok=True)
     module = root / f"ch{int(chapter):02d}.py"
     text = module.read_text() if module.exists() else HEADER + "\n" + PRELUDE
+    helpers = [textwrap.dedent(inspect.getsource(h)).rstrip() for h in _helpers(obj)]
+    source = "\n\n\n".join(helpers + [source.rstrip()])
     if obj.__name__ != name:  # the learner's my_softmax is the library's softmax
-        source = f"{source.rstrip()}\n\n{name} = {obj.__name__}"
+        source = f"{source}\n\n{name} = {obj.__name__}"
     block = (f"# >>> {name} (chapter {int(chapter):02d}, exercise {exercise}), saved "
              f"{datetime.date.today().isoformat()}\n{source.rstrip()}\n# <<< {name}\n")
     pattern = _block_pattern(name)
@@ -125,6 +127,27 @@ def keep(obj, chapter, exercise, name=None):
     _write(root / RECORD, json.dumps(record, indent=1, sort_keys=True) + "\n")
     _write_init(root, record)
     return module
+
+
+def _helpers(obj):
+    """Functions of the learner's that ``obj`` calls, defined in the same cell: kept with it.
+
+    A ``fit`` that calls the learner's own ``_mode(model)`` would not run from ``mine/``
+    without it. Only plain functions from the same cell (or file) are taken, one level deep.
+    """
+    functions = [v for v in vars(obj).values() if inspect.isfunction(v)] \
+        if inspect.isclass(obj) else [obj]
+    if not functions or not hasattr(functions[0], "__code__"):
+        return []
+    where, found = functions[0].__code__.co_filename, []
+    for function in functions:
+        for used in function.__code__.co_names:
+            helper = function.__globals__.get(used)
+            if inspect.isfunction(helper) and helper is not obj and helper not in found \
+                    and helper.__name__ != "<lambda>" \
+                    and helper.__code__.co_filename == where:
+                found.append(helper)
+    return found
 
 
 def _write(path, text):

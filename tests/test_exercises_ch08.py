@@ -275,3 +275,54 @@ def in_place(x, p, training, rng):
 ])
 def test_dropout_rejects(wrong, words):
     assert_rejected(check.dropout(wrong), words)
+
+
+# ---------------------------------------------------------------- exercise 7: fit
+
+def test_the_course_fit_passes_and_is_kept_with_its_helper(tmp_path, monkeypatch):
+    from nnkit import mine
+    from nnkit.exercises.solutions import ch08 as course
+    monkeypatch.setenv("NNKIT_MINE", str(tmp_path))
+    result = check.fit(course.fit)
+    assert result, result
+    text = (tmp_path / "ch08.py").read_text()
+    assert "def fit(model, loss_fn, optimizer" in text and "def _mode(model, training):" in text
+    assert mine.use("fit", reference=None, quiet=True) is not None
+
+
+@pytest.mark.parametrize("index", range(len(check._FIT_SLIPS)))
+def test_each_fit_slip_gets_its_own_hint(index):
+    changes, hint = check._FIT_SLIPS[index]
+    text = check.fit(check._fit_variant(**changes)).message
+    assert hint in text
+    assert not any(other in text for i, (_, other) in enumerate(check._FIT_SLIPS) if i != index)
+
+
+def test_fit_checker_reports_a_wrong_return_and_a_stub():
+    def no_history(model, loss_fn, optimizer, train, val, epochs, batch_size, patience=None,
+                   seed=0):
+        return None
+
+    def stub(*args, **kwargs):
+        raise NotImplementedError
+    assert "should return a dict" in check.fit(no_history).message
+    assert "not implemented yet" in check.fit(stub).message
+
+
+def test_the_course_fit_trains_the_learners_engine_and_layers():
+    """fit drives chapter 03's classes on chapter 06's engine: no train()/eval() needed."""
+    from nnkit.exercises.engine_parts import cross_entropy, learnable
+    from nnkit.exercises.solutions import ch03, ch06, ch07
+    from nnkit.exercises.solutions import ch08 as course
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    np.random.seed(0)
+
+    class ReLU(ch03.Module):
+        def forward(self, x):
+            return x.relu()
+    model = learnable(ch03.Sequential(ch03.Linear(2, 16), ReLU(), ch03.Linear(16, 2)), ch06.Tensor)
+    history = course.fit(model, cross_entropy, ch07.Adam(model.parameters(), lr=0.05),
+                         (X[:48], y[:48]), (X[48:], y[48:]), epochs=30, batch_size=16)
+    assert history["train_loss"][-1] < 0.5 * history["train_loss"][0]

@@ -332,3 +332,121 @@ def dropout(fn):
         return CheckResult("dropout", False, problem)
     return CheckResult("dropout", True, "identity at evaluation and for p=0; in training a share "
                        "p dropped, the rest scaled by 1/(1-p); input untouched; reproducible.")
+
+
+# ---------------------------------------------------------------- exercise 7: fit
+
+def _fit_problem(kind):
+    """A small task, a model with dropout, and SGD; the same numbers on every call."""
+    import nnkit
+    rng = np.random.default_rng(80)
+    X = rng.normal(size=(30, 3)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
+    X_val = rng.normal(size=(12, 3)).astype(np.float32)
+    y_val = (X_val[:, 0] + X_val[:, 1] > 0).astype(np.int64)
+    if kind == "overfits":  # validation labels the training set contradicts: it gets worse
+        y_val = 1 - y_val
+    nnkit.manual_seed(8)
+    model = nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 2))
+    optimizer = optim.SGD(model.parameters(), lr=0.3)
+    return model, optimizer, (X, y), (X_val, y_val)
+
+
+def _run_fit(fit, kind, epochs, batch_size, patience):
+    from nnkit.nn import functional as F
+    model, optimizer, train, val = _fit_problem(kind)
+    history = fit(model, F.cross_entropy, optimizer, train, val, epochs=epochs,
+                  batch_size=batch_size, patience=patience, seed=5)
+    if not isinstance(history, dict) or not {"train_loss", "val_loss", "best_epoch"} <= set(history):
+        raise TypeError("fit should return a dict with the keys 'train_loss', 'val_loss' and "
+                        f"'best_epoch'. Received {_show(history)}")
+    best = history["best_epoch"]
+    return (np.asarray(history["train_loss"], dtype=float),
+            np.asarray(history["val_loss"], dtype=float),
+            -1 if best is None else best,
+            np.concatenate([p.data.ravel() for p in model.parameters()]))
+
+
+_FIT_CASES = [(("learns", 4, 10, None), "4 epochs of 3 batches, no early stopping"),
+              (("learns", 3, 8, None), "a last batch of 6 when 30 samples go in batches of 8"),
+              (("overfits", 12, 10, 2), "validation gets worse: stop with patience 2")]
+
+
+def _fit_variant(**changes):
+    """The course's fit with one thing done the usual wrong way."""
+    from nnkit import no_grad as nnkit_no_grad
+
+    def fit(model, loss_fn, optimizer, train, val, epochs, batch_size, patience=None, seed=0):
+        (X, y), (X_val, y_val) = train, val
+        rng = np.random.default_rng(seed)
+        params = list(model.parameters())
+        history = {"train_loss": [], "val_loss": [], "best_epoch": None}
+        best_loss, best_weights = float("inf"), None
+        for epoch in range(epochs):
+            model.train()
+            order, losses = rng.permutation(len(X)), []
+            for start in range(0, len(X), batch_size):
+                batch = order[start:start + batch_size]
+                loss = loss_fn(model(X[batch]), y[batch])
+                if not changes.get("no_zero_grad"):
+                    optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                losses.append((float(loss.data), len(batch)))
+            if changes.get("mean_of_batches"):
+                history["train_loss"].append(np.mean([value for value, _ in losses]))
+            else:
+                history["train_loss"].append(sum(v * n for v, n in losses) / len(X))
+            if not changes.get("train_mode"):
+                model.eval()
+            with nnkit_no_grad():
+                val_loss = float(loss_fn(model(X_val), y_val).data)
+            history["val_loss"].append(val_loss)
+            if val_loss < best_loss:
+                best_loss, history["best_epoch"] = val_loss, epoch
+                best_weights = [p.data.copy() for p in params]
+            elif patience is not None and epoch - history["best_epoch"] >= \
+                    patience + changes.get("late", 0):
+                break
+        if not changes.get("no_restore"):
+            for p, best in zip(params, best_weights):
+                p.data[...] = best
+        model.train()
+        return history
+
+    return fit
+
+
+_FIT_SLIPS = [
+    ({"no_zero_grad": True}, "gradients pile up from batch to batch: call "
+                             "optimizer.zero_grad() before each backward()."),
+    ({"no_restore": True}, "after the loop, put the best epoch's weights back (copies of "
+                           "p.data saved when the validation loss improved, written back in "
+                           "place): the last epoch's weights are not the best."),
+    ({"late": 1}, "training went on one epoch too long: stop as soon as epoch - best_epoch "
+                  "reaches patience."),
+    ({"train_mode": True}, "the validation loss was measured with dropout on: call "
+                           "model.eval() before validating (and model.train() before training)."),
+    ({"mean_of_batches": True}, "the epoch's training loss should be the mean over SAMPLES: "
+                                "weight each batch's loss by its size (the last batch is "
+                                "smaller)."),
+]
+
+
+def fit(fn):
+    """Exercise 7: ``fn(model, loss_fn, optimizer, train, val, epochs, batch_size,
+    patience=None, seed=0)``, the training loop with early stopping.
+
+    Compared with the course's loop on three runs (losses per epoch, the best epoch, the
+    final weights) with a model that has dropout; five usual slips are named. Passing keeps
+    ``fit`` in ``mine/ch08.py``.
+    """
+    from nnkit.exercises.checking import Exercise, Slip
+    from nnkit.exercises.solutions import ch08 as course
+    cases = [Case(args, label) for args, label in _FIT_CASES]
+    slips = [Slip(hint, wrong=lambda *args, c=changes: _run_fit(_fit_variant(**c), *args))
+             for changes, hint in _FIT_SLIPS]
+    parts = ("train_loss per epoch", "val_loss per epoch", "best_epoch", "final weights")
+    return Exercise("fit", lambda *args: _run_fit(course.fit, *args), cases, slips, parts=parts,
+                    rtol=1e-5, atol=1e-7, keep=(8, "7"), show=_show).check(
+        lambda *args: _run_fit(fn, *args), kept=fn)
