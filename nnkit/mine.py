@@ -113,6 +113,9 @@ def keep(obj, chapter, exercise, name=None):
     text = module.read_text() if module.exists() else HEADER + "\n" + PRELUDE
     helpers = [textwrap.dedent(inspect.getsource(h)).rstrip() for h in _helpers(obj)]
     source = "\n\n\n".join(helpers + [source.rstrip()])
+    imports = _imports(obj)
+    if imports:  # the modules the code uses by the learner's names for them (F, np, math)
+        source = "\n".join(imports) + "\n\n\n" + source
     if obj.__name__ != name:  # the learner's my_softmax is the library's softmax
         source = f"{source}\n\n{name} = {obj.__name__}"
     block = (f"# >>> {name} (chapter {int(chapter):02d}, exercise {exercise}), saved "
@@ -127,6 +130,33 @@ def keep(obj, chapter, exercise, name=None):
     _write(root / RECORD, json.dumps(record, indent=1, sort_keys=True) + "\n")
     _write_init(root, record)
     return module
+
+
+def _functions(obj):
+    if inspect.isclass(obj):
+        return [v for v in vars(obj).values() if inspect.isfunction(v)]
+    return [obj] if inspect.isfunction(obj) else []
+
+
+def _names_used(code):
+    """Every global name a code object uses, inside its comprehensions and lambdas too."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            names |= _names_used(const)
+    return names
+
+
+def _imports(obj):
+    """``import`` lines for the modules ``obj`` uses under a name of the learner's notebook."""
+    lines = set()
+    for function in _functions(obj) + [h for h in _helpers(obj)]:
+        for name in _names_used(function.__code__):
+            module = function.__globals__.get(name)
+            if inspect.ismodule(module):
+                full = module.__name__
+                lines.add(f"import {full}" if full == name else f"import {full} as {name}")
+    return sorted(lines)
 
 
 def _helpers(obj):

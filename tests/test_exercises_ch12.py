@@ -1,6 +1,7 @@
 """Chapter 12 checkers: the worked solutions pass, typical wrong answers are rejected
 with a message that names the mistake."""
 import numpy as np
+import pytest
 
 import nnkit
 from nnkit import nn
@@ -201,3 +202,47 @@ def test_probs_rejects_unstable_softmax():
     with np.errstate(all="ignore"):
         text = message(check.next_token_probs(unstable))
     assert "huge logits" in text and "overflowed" in text
+
+
+# ---------------------------------------------------------------- 6 · your GPT
+
+def test_the_course_gpt_matches_tinygpt_and_is_kept(tmp_path, monkeypatch):
+    from nnkit import mine
+    from nnkit.exercises.solutions import ch12 as course
+    monkeypatch.setenv("NNKIT_MINE", str(tmp_path))
+    result = check.gpt(course.CausalSelfAttention, course.Block, course.GPT)
+    assert result, result
+    text = (tmp_path / "ch12.py").read_text()
+    assert all(f"class {name}(nn.Module):" in text
+               for name in ("CausalSelfAttention", "Block", "GPT"))
+    GPT = mine.use("GPT", reference=None, quiet=True)
+    assert GPT(11, 8, d_model=24)(np.zeros((1, 3), dtype=np.int64)).shape == (1, 3, 11)
+
+
+@pytest.mark.parametrize("index", range(len(check._GPT_SLIPS)))
+def test_each_gpt_slip_gets_its_own_hint(index):
+    from nnkit.exercises.solutions import ch12 as course
+    changes, hint = check._GPT_SLIPS[index]
+    variant = check._gpt_variant(**changes)["GPT"]
+    text = check.gpt(course.CausalSelfAttention, course.Block, variant).message
+    assert hint in text
+    assert not any(other in text for i, (_, other) in enumerate(check._GPT_SLIPS) if i != index)
+
+
+def test_the_gpt_checker_names_missing_parameters_and_reports_stubs():
+    from nnkit import nn
+    from nnkit.exercises.solutions import ch12 as course
+
+    class Renamed(course.GPT):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.final_norm = self.norm
+            del self.norm
+    assert "missing ['norm.bias', 'norm.weight']" in check.gpt(
+        course.CausalSelfAttention, course.Block, Renamed).message
+
+    class Stub(nn.Module):
+        def __init__(self, *args, **kwargs):
+            raise NotImplementedError
+    assert "not implemented yet" in check.gpt(Stub, Stub, Stub).message
+    assert "three classes" in check.gpt(None, course.Block, course.GPT).message

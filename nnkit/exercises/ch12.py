@@ -6,6 +6,8 @@ r"""Checkers for chapter 12, attention and Transformers.
 Shapes follow the chapter: queries (..., L, d), keys (..., S, d), values
 (..., S, d_v); a batch of token vectors (N, T, E); heads (N, heads, T, E / heads).
 """
+import math
+
 import numpy as np
 
 from nnkit.exercises.checking import check_with_diagnoses, close_to
@@ -252,3 +254,162 @@ def next_token_probs(fn):
                                 [_probs_diagnosis],
                                 hint="z = logits / temperature; set z below the k-th largest to "
                                      "-inf; softmax with the maximum subtracted.")
+
+
+# ---------------------------------------------------------------- 6 · your GPT
+
+_GPT_SIZES = {"vocab_size": 11, "context_length": 8, "d_model": 24, "num_heads": 4,
+              "num_layers": 2}
+
+
+def _gpt_run(classes, kind):
+    """The learner's GPT given a TinyGPT's weights: its logits, or its gradients."""
+    import nnkit
+    from nnkit.models import TinyGPT
+    nnkit.manual_seed(12)
+    tiny = TinyGPT(**_GPT_SIZES)
+    for p in tiny.parameters():  # LayerNorm starts at exactly 1 and 0: move it, to be seen
+        p.data += 0.1 * nnkit.random.generator().standard_normal(p.data.shape).astype(p.data.dtype)
+    gpt = classes["GPT"](**_GPT_SIZES)
+    mine_names, tiny_names = set(gpt.state_dict()), set(tiny.state_dict())
+    if mine_names != tiny_names:
+        raise _Names(mine_names, tiny_names)
+    gpt.load_state_dict(tiny.state_dict())
+    rng = np.random.default_rng(120)
+    shape = {"batch": (3, 8), "short": (2, 5), "one token": (1, 1), "gradients": (2, 8)}[kind]
+    ids = rng.integers(0, _GPT_SIZES["vocab_size"], shape)
+    logits = gpt(ids)
+    if kind != "gradients":
+        return logits.data
+    targets = rng.integers(0, _GPT_SIZES["vocab_size"], shape)
+    from nnkit.nn import functional as F
+    F.cross_entropy(logits.reshape(-1, _GPT_SIZES["vocab_size"]), targets.reshape(-1)).backward()
+    named = dict(gpt.named_parameters())
+    return np.concatenate([named[name].grad.ravel() for name in sorted(named)])
+
+
+class _Names(Exception):
+    def __init__(self, mine_names, tiny_names):
+        missing, extra = sorted(tiny_names - mine_names), sorted(mine_names - tiny_names)
+        super().__init__(
+            "your GPT's parameter names should be TinyGPT's, so its weights load: "
+            + (f"missing {missing[:4]}{' ...' if len(missing) > 4 else ''}" if missing else "")
+            + ("; " if missing and extra else "")
+            + (f"not in TinyGPT {extra[:4]}{' ...' if len(extra) > 4 else ''}" if extra else ""))
+
+
+def _gpt_variant(attention=None, block=None):
+    from nnkit.exercises.solutions import ch12 as course
+    Attention = type("CausalSelfAttention", (course.CausalSelfAttention,),
+                     {"forward": attention} if attention else {})
+
+    class Block(course.Block):
+        def __init__(self, d_model, num_heads, dim_feedforward=None):
+            super().__init__(d_model, num_heads, dim_feedforward)
+            self.self_attn = Attention(d_model, num_heads)
+    if block:
+        Block.forward = block
+
+    class GPT(course.GPT):
+        def __init__(self, vocab_size, context_length, d_model=64, num_heads=4, num_layers=2):
+            super().__init__(vocab_size, context_length, d_model, num_heads, num_layers)
+            from nnkit import nn
+            self.blocks = nn.ModuleList(Block(d_model, num_heads) for _ in range(num_layers))
+    return {"GPT": GPT}
+
+
+def _attend(self, x, mask=True, scale=None, split="heads"):
+    import math as _math
+    from nnkit.nn import functional as F
+    N, T, d = x.shape
+    h, dh = self.num_heads, d // self.num_heads
+    qkv = x @ self.in_proj_weight.T + self.in_proj_bias
+    parts = [qkv[:, :, i * d:(i + 1) * d] for i in range(3)]
+    if split == "heads":
+        q, k, v = (p.reshape(N, T, h, dh).transpose(1, 2) for p in parts)
+    else:  # reshaped straight to (N, h, T, dh): the numbers of different tokens mixed up
+        q, k, v = (p.reshape(N, h, T, dh) for p in parts)
+    scores = q @ k.transpose(-2, -1) / (scale or _math.sqrt(dh))
+    if mask:
+        future = np.triu(np.ones((T, T), dtype=bool), k=1)
+        scores = scores + np.where(future, -np.inf, 0.0).astype(np.float32)
+    out = (F.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(N, T, d)
+    return self.out_proj(out)
+
+
+def _post_norm(self, x):
+    from nnkit.nn import functional as F
+    x = self.norm1(x + self.self_attn(x))
+    return self.norm2(x + self.linear2(F.gelu(self.linear1(x))))
+
+
+def _no_residual(self, x):
+    from nnkit.nn import functional as F
+    x = self.self_attn(self.norm1(x))
+    return x + self.linear2(F.gelu(self.linear1(self.norm2(x))))
+
+
+_GPT_SLIPS = [
+    ({"attention": lambda self, x: _attend(self, x, mask=False)},
+     "no causal mask: each position saw the tokens after it. Add -inf to the scores where "
+     "column j > row i (np.triu(..., k=1)) before the softmax."),
+    ({"attention": lambda self, x: _attend(self, x, scale=x.shape[-1] // self.num_heads)},
+     "divide the scores by sqrt(head_dim), not by head_dim."),
+    ({"attention": lambda self, x: _attend(self, x, scale=math.sqrt(x.shape[-1]))},
+     "divide by sqrt of each HEAD's size, d_model // num_heads, not of d_model."),
+    ({"attention": lambda self, x: _attend(self, x, split="reshape")},
+     "splitting heads: reshape (N, T, d) to (N, T, heads, head_dim), THEN transpose(1, 2) to "
+     "(N, heads, T, head_dim); reshaping straight to (N, heads, T, head_dim) mixes tokens."),
+    ({"block": _post_norm},
+     "TinyGPT's block is PRE-norm: x + attention(norm1(x)), then x + mlp(norm2(x)); "
+     "normalising after the residual is the original Transformer's post-norm."),
+    ({"block": _no_residual},
+     "the residual connection is missing around attention: x = x + self.self_attn(...)."),
+]
+
+
+def _show_kind(value):
+    shapes = {"batch": "(3, 8)", "short": "(2, 5)", "one token": "(1, 1)", "gradients": "(2, 8)"}
+    if isinstance(value, str) and value in shapes:
+        return f"random token ids of shape {shapes[value]}, a TinyGPT's weights"
+    return _show_value(value)
+
+
+def _show_value(value):
+    from nnkit.exercises.checking import _show
+    return _show(value)
+
+
+def gpt(CausalSelfAttention, Block, GPT):
+    """Exercise 6: the learner's causal self-attention, pre-norm ``Block`` and ``GPT``.
+
+    Loaded with a TinyGPT's weights, the learner's GPT must give TinyGPT's logits (a batch,
+    a shorter window, one token) and the same gradients of a loss. Six usual slips are
+    named. Passing keeps the three classes in ``mine/ch12.py``.
+    """
+    from nnkit import mine
+    from nnkit.exercises.checking import Exercise, Slip, attempt
+    name = "CausalSelfAttention, Block, GPT"
+    if not all(isinstance(c, type) for c in (CausalSelfAttention, Block, GPT)):
+        return CheckResult(name, False, "expected three classes: "
+                           "gpt(CausalSelfAttention, Block, GPT).")
+    classes = {"GPT": GPT}
+    names = attempt(lambda: _gpt_run(classes, "one token"), ())
+    if isinstance(names, _Names):
+        return CheckResult(name, False, str(names))
+    cases = [Case(("batch",), "a batch of 3 windows of 8 tokens"),
+             Case(("short",), "2 windows of 5 tokens (shorter than the context)"),
+             Case(("one token",), "a single token"),
+             Case(("gradients",), "the gradients of a cross-entropy loss")]
+    slips = [Slip(hint, wrong=lambda kind, c=changes: _gpt_run(_gpt_variant(**c), kind))
+             for changes, hint in _GPT_SLIPS]
+    from nnkit.exercises.solutions import ch12 as course
+    result = Exercise(name, lambda kind: _gpt_run({"GPT": course.GPT}, kind), cases, slips,
+                      rtol=1e-4, atol=1e-5, show=_show_kind).check(
+        lambda kind: _gpt_run(classes, kind))
+    if not result:
+        return result
+    kept = [mine.keep(cls, 12, "6") for cls in (CausalSelfAttention, Block, GPT)]
+    if all(kept):
+        result.message += f" Kept in your library: {kept[0]}"
+    return result
