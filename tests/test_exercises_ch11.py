@@ -243,3 +243,55 @@ def test_checkers_refuse_a_non_function():
     for checker in (check.rnn_cell, check.lstm_cell, check.sliding_windows,
                     check.persistence_mse, check.one_hot, check.clip_grad_norm):
         assert_rejects(checker(42), ["expected a function"])
+
+
+# ---------------------------------------------------------------- 7 · your LSTMCell and GRUCell
+
+def test_the_course_cells_pass_and_are_kept(tmp_path, monkeypatch):
+    from nnkit import mine
+    from nnkit.exercises.solutions import ch11 as course
+    monkeypatch.setenv("NNKIT_MINE", str(tmp_path))
+    result = check.recurrent_cells(course.LSTMCell, course.GRUCell)
+    assert result, result
+    text = (tmp_path / "ch11.py").read_text()
+    assert "class LSTMCell(nn.Module):" in text and "def _uniform(hidden_size, *shape):" in text
+    cell = mine.use("GRUCell", reference=None, quiet=True)(3, 4)
+    assert cell(np.ones((2, 3), dtype=np.float32)).shape == (2, 4)
+
+
+@pytest.mark.parametrize("index", range(len(check._CELL_SLIPS)))
+def test_each_cell_slip_gets_its_own_hint(index):
+    from nnkit.exercises.solutions import ch11 as course
+    (which, forward), hint = check._CELL_SLIPS[index]
+    classes = {"LSTM": course.LSTMCell, "GRU": course.GRUCell, **check._cell_variant(which, forward)}
+    text = check.recurrent_cells(classes["LSTM"], classes["GRU"]).message
+    assert hint in text
+    assert not any(other in text for i, (_, other) in enumerate(check._CELL_SLIPS) if i != index)
+
+
+def test_the_cells_checker_reports_stubs_and_non_classes():
+    from nnkit import nn
+
+    class Stub(nn.Module):
+        def __init__(self, *args):
+            raise NotImplementedError
+    assert "not implemented yet" in check.recurrent_cells(Stub, Stub).message
+    assert "two classes" in check.recurrent_cells(None, Stub).message
+
+
+def test_the_course_cells_match_torch():
+    torch = pytest.importorskip("torch")
+    from nnkit.exercises.solutions import ch11 as course
+    rng = np.random.default_rng(5)
+    x, h, c = (rng.standard_normal((3, n)).astype(np.float32) for n in (2, 4, 4))
+    for ours_class, theirs_class in [(course.LSTMCell, torch.nn.LSTMCell),
+                                     (course.GRUCell, torch.nn.GRUCell)]:
+        theirs = theirs_class(2, 4)
+        ours = ours_class(2, 4)
+        ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+        lstm = ours_class is course.LSTMCell
+        mine_out = ours(nnkit.tensor(x), (nnkit.tensor(h), nnkit.tensor(c)) if lstm else nnkit.tensor(h))
+        torch_out = theirs(torch.tensor(x), (torch.tensor(h), torch.tensor(c)) if lstm else torch.tensor(h))
+        got = mine_out[0].data if lstm else mine_out.data
+        want = (torch_out[0] if lstm else torch_out).detach().numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

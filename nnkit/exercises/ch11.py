@@ -365,3 +365,133 @@ class _Shape(Exception):
         super().__init__(f"expected a tuple (clipped, total_norm) with clipped a list of {count} "
                          f"arrays; received {_show(received)}. End with "
                          "`return clipped, total_norm`")
+
+
+# ---------------------------------------------------------------- 6 · your LSTMCell and GRUCell
+
+def _cell_run(classes, which, kind):
+    """The learner's cell with an nnkit cell's weights: its outputs, or its gradients."""
+    import nnkit
+    theirs = {"LSTM": nnkit.nn.LSTMCell, "GRU": nnkit.nn.GRUCell}[which]
+    nnkit.manual_seed(11)
+    reference = theirs(3, 4)
+    cell = classes[which](3, 4)
+    cell.load_state_dict(reference.state_dict())
+    rng = np.random.default_rng(110)
+    batch = 1 if kind == "one sample" else 2
+    x = nnkit.tensor(rng.standard_normal((batch, 3)).astype(np.float32))
+    if kind == "no state":
+        out = cell(x)
+    else:
+        h = nnkit.tensor(rng.standard_normal((batch, 4)).astype(np.float32))
+        c = nnkit.tensor(rng.standard_normal((batch, 4)).astype(np.float32))
+        out = cell(x, (h, c) if which == "LSTM" else h)
+    outs = out if isinstance(out, tuple) else (out,)
+    if kind != "gradients":
+        return np.concatenate([o.data.ravel() for o in outs])
+    total = outs[0].sum() * 1.0
+    for extra in outs[1:]:
+        total = total + extra.sum() * 0.5
+    total.backward()
+    return np.concatenate([getattr(cell, n).grad.ravel()
+                           for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")])
+
+
+def _cell_variant(which, forward):
+    from nnkit.exercises.solutions import ch11 as course
+    base = {"LSTM": course.LSTMCell, "GRU": course.GRUCell}[which]
+    return {which: type(base.__name__, (base,), {"forward": forward})}
+
+
+def _lstm_slip(order="ifgo", cell_tanh=True, g_sigmoid=False):
+    def forward(self, x, state=None):
+        if state is None:
+            zeros = np.zeros((x.shape[0], self.hidden_size), dtype=np.float32)
+            state = (zeros, zeros)
+        h, c = state
+        gates = x @ self.weight_ih.T + self.bias_ih + h @ self.weight_hh.T + self.bias_hh
+        H = self.hidden_size
+        part = {name: gates[:, k * H:(k + 1) * H] for k, name in enumerate(order)}
+        i, f, o = part["i"].sigmoid(), part["f"].sigmoid(), part["o"].sigmoid()
+        g = part["g"].sigmoid() if g_sigmoid else part["g"].tanh()
+        c = f * c + i * g
+        return o * (c.tanh() if cell_tanh else c), c
+    return forward
+
+
+def _gru_slip(swap_z=False, r_outside=False):
+    def forward(self, x, h=None):
+        if h is None:
+            h = np.zeros((x.shape[0], self.hidden_size), dtype=np.float32)
+        H = self.hidden_size
+        from_x = x @ self.weight_ih.T + self.bias_ih
+        from_h = h @ self.weight_hh.T + self.bias_hh
+        r = (from_x[:, :H] + from_h[:, :H]).sigmoid()
+        z = (from_x[:, H:2 * H] + from_h[:, H:2 * H]).sigmoid()
+        if r_outside:  # the bias b_hn left out of r's reach
+            n = (from_x[:, 2 * H:] + r * (h @ self.weight_hh[2 * H:].T) + self.bias_hh[2 * H:]).tanh()
+        else:
+            n = (from_x[:, 2 * H:] + r * from_h[:, 2 * H:]).tanh()
+        return z * n + (1 - z) * h if swap_z else (1 - z) * n + z * h
+    return forward
+
+
+_CELL_SLIPS = [
+    (("LSTM", _lstm_slip(order="ifog")),
+     "PyTorch stacks the LSTM's gates as i, f, g, o: the third quarter of the rows is the "
+     "candidate g (tanh), the last the output gate o."),
+    (("LSTM", _lstm_slip(cell_tanh=False)),
+     "h = o * tanh(c): the cell goes through tanh before the output gate."),
+    (("LSTM", _lstm_slip(g_sigmoid=True)),
+     "the candidate g uses tanh (values in -1..1, so memory can go down as well as up); "
+     "the three gates use sigmoid."),
+    (("GRU", _gru_slip(swap_z=True)),
+     "PyTorch's GRU keeps the OLD state where z is near 1: h' = (1 - z) * n + z * h."),
+    (("GRU", _gru_slip(r_outside=True)),
+     "in PyTorch's GRU the reset gate multiplies W_hn h + b_hn, bias included: "
+     "n = tanh(W_in x + b_in + r * (W_hn h + b_hn))."),
+]
+
+
+def recurrent_cells(LSTMCell, GRUCell):
+    """Exercise 6: the learner's ``LSTMCell`` and ``GRUCell`` (nn.Modules, one step each).
+
+    Given an nnkit cell's weights, the learner's cell must give the same outputs (with a
+    state, with none, for one sample) and the same gradients. Five usual slips are named.
+    Passing keeps both in ``mine/ch11.py``.
+    """
+    from nnkit import mine
+    from nnkit.exercises.checking import Exercise, Slip
+    from nnkit.exercises.solutions import ch11 as course
+    name = "LSTMCell, GRUCell"
+    if not all(isinstance(c, type) for c in (LSTMCell, GRUCell)):
+        return CheckResult(name, False, "expected two classes: recurrent_cells(LSTMCell, GRUCell).")
+    classes = {"LSTM": LSTMCell, "GRU": GRUCell}
+    cases = [Case((which, kind), f"{which}: {label}") for which in ("LSTM", "GRU")
+             for kind, label in (("state", "a batch of 2 with a state"),
+                                 ("no state", "no state given: start from zeros"),
+                                 ("one sample", "a batch of 1"),
+                                 ("gradients", "the gradients of the weights"))]
+    slips = [Slip(hint, wrong=lambda which, kind, v=variant: _cell_run(
+        _cell_variant(*v) if v[0] == which else {which: getattr(course, f"{which}Cell")},
+        which, kind)) for variant, hint in _CELL_SLIPS]
+    course_classes = {"LSTM": course.LSTMCell, "GRU": course.GRUCell}
+    result = Exercise(name, lambda which, kind: _cell_run(course_classes, which, kind), cases,
+                      slips, rtol=1e-4, atol=1e-6, show=_show_cell_case).check(
+        lambda which, kind: _cell_run(classes, which, kind))
+    if not result:
+        return result
+    kept = [mine.keep(cls, 11, "6") for cls in (LSTMCell, GRUCell)]
+    if all(kept):
+        result.message += f" Kept in your library: {kept[0]}"
+    return result
+
+
+def _show_cell_case(value):
+    if not isinstance(value, str):
+        return _show(value)
+    if value in ("LSTM", "GRU"):
+        return f"nnkit's {value}Cell(3, 4) weights"
+    if value in ("state", "no state", "one sample", "gradients"):
+        return "random inputs"
+    return _show(value)
