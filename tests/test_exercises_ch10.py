@@ -224,3 +224,51 @@ def test_im2col_rejects_positions_in_column_order():
                          for j in range(image.shape[1] - k + 1)
                          for i in range(image.shape[0] - k + 1)])
     assert "wrong order" in message(check.im2col(by_columns))
+
+
+# ---------------------------------------------------------------- 7 · your Conv2d
+
+def test_the_course_convolutions_pass_and_are_kept(tmp_path, monkeypatch):
+    from nnkit import mine
+    from nnkit.exercises.solutions import ch10 as course
+    monkeypatch.setenv("NNKIT_MINE", str(tmp_path))
+    result = check.conv_layer(course.conv2d_loops, course.Conv2d)
+    assert result, result
+    text = (tmp_path / "ch10.py").read_text()
+    assert "def conv2d_loops(" in text and "class Conv2d(nn.Module):" in text
+    assert "import nnkit.nn.functional as F" in text  # the layer's F.pad needs it
+    Conv2d = mine.use("Conv2d", reference=None, quiet=True)
+    assert Conv2d(1, 2, 3)(nnkit.zeros(1, 1, 5, 5)).shape == (1, 2, 3, 3)
+
+
+@pytest.mark.parametrize("index", range(len(check._LOOP_SLIPS)))
+def test_each_loop_slip_gets_its_own_hint(index):
+    from nnkit.exercises.solutions import ch10 as course
+    wrong, hint = check._LOOP_SLIPS[index]
+    text = check.conv_layer(wrong, course.Conv2d).message
+    assert hint in text
+    assert not any(other in text for i, (_, other) in enumerate(check._LOOP_SLIPS) if i != index)
+
+
+def test_a_layer_without_its_bias_is_diagnosed():
+    from nnkit.exercises.solutions import ch10 as course
+
+    class NoBias(course.Conv2d):
+        def forward(self, x):
+            return super().forward(x) - self.bias.reshape(-1, 1, 1)
+    text = check.conv_layer(course.conv2d_loops, NoBias).message
+    assert "off by the same amount over each whole channel" in text
+    assert "an array of shape (2, 4, 7, 6)" in text  # 4-D arrays print short
+
+
+def test_the_conv_layer_checker_reports_stubs():
+    from nnkit.exercises.solutions import ch10 as course
+
+    def stub(*args, **kwargs):
+        raise NotImplementedError
+
+    class Stub(nnkit.nn.Module):
+        def __init__(self, *args, **kwargs):
+            raise NotImplementedError
+    assert "not implemented yet" in check.conv_layer(stub, course.Conv2d).message
+    assert "not implemented yet" in check.conv_layer(course.conv2d_loops, Stub).message

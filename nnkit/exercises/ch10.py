@@ -260,3 +260,131 @@ def im2col(fn):
         result.message += (" Your rows @ kernel.ravel(), reshaped to (H-k+1, W-k+1), is the "
                            "convolution of exercise 1: a single matrix product.")
     return result
+
+
+# ---------------------------------------------------------------- 7 · your convolution layer
+
+_LAYER_CASES = [((1, 1, 5, 5), 1, 3, 1, 0, "one 5x5 image, one 3x3 filter"),
+                ((2, 3, 7, 6), 4, 3, 1, 1, "2 images, 3 channels in, 4 out, padding 1"),
+                ((2, 2, 8, 7), 3, 3, 2, 1, "stride 2 and padding 1 on a 8x7 image"),
+                ((1, 2, 6, 6), 2, 2, 2, 0, "a 2x2 kernel, stride 2")]
+
+
+def _layer_inputs(shape, c_out, k, stride, padding):
+    rng = np.random.default_rng(sum(shape) + 10 * c_out + k)
+    x = np.round(rng.standard_normal(shape), 2)
+    weight = np.round(rng.standard_normal((c_out, shape[1], k, k)), 2)
+    bias = np.round(rng.standard_normal(c_out), 2)
+    return x, weight, bias, stride, padding
+
+
+def _loops_reference(x, weight, bias, stride, padding):
+    import nnkit
+    from nnkit.nn import functional as F
+    out = F.conv2d(nnkit.tensor(x, dtype=np.float64), nnkit.tensor(weight, dtype=np.float64),
+                   nnkit.tensor(bias, dtype=np.float64), stride=stride, padding=padding)
+    return out.data
+
+
+def _flipped(x, weight, bias, stride, padding):
+    return _loops_reference(x, weight[:, :, ::-1, ::-1].copy(), bias, stride, padding)
+
+
+def _no_bias(x, weight, bias, stride, padding):
+    return _loops_reference(x, weight, np.zeros_like(bias), stride, padding)
+
+
+def _no_padding(x, weight, bias, stride, padding):
+    return _loops_reference(x, weight, bias, stride, 0)
+
+
+def _no_stride(x, weight, bias, stride, padding):
+    return _loops_reference(x, weight, bias, 1, padding)
+
+
+_LOOP_SLIPS = [
+    (_flipped, "the kernel was flipped: deep learning's convolution is a cross-correlation, "
+               "window * weight[o] with the kernel as it is (PyTorch does the same)."),
+    (_no_bias, "each output channel adds its own bias: out[n, o, i, j] = sum(...) + bias[o]."),
+    (_no_padding, "pad the image first: np.pad(x, ((0, 0), (0, 0), (padding, padding), "
+                  "(padding, padding))), then slide over the padded image."),
+    (_no_stride, "the window moves by stride: it starts at row i * stride and column j * stride."),
+]
+
+
+def _layer_run(Conv2d, shape, c_out, k, stride, padding, kind):
+    import nnkit
+    nnkit.manual_seed(10)
+    reference = nnkit.nn.Conv2d(shape[1], c_out, k, stride=stride, padding=padding)
+    layer = Conv2d(shape[1], c_out, k, stride=stride, padding=padding)
+    layer.load_state_dict(reference.state_dict())
+    x = nnkit.tensor(_layer_inputs(shape, c_out, k, stride, padding)[0].astype(np.float32))
+    out = layer(x)
+    if kind == "output":
+        return out.data
+    (out * out).sum().backward()
+    return np.concatenate([layer.weight.grad.ravel(), layer.bias.grad.ravel()])
+
+
+def conv_layer(conv2d_loops, Conv2d):
+    """Exercise 7: ``conv2d_loops(x, weight, bias, stride, padding)`` (NumPy, batched NCHW)
+    and ``class Conv2d(nn.Module)`` computed with im2col on nnkit tensors.
+
+    The loops are compared with nnkit's ``F.conv2d`` (four usual slips named); the layer,
+    given the weights of an ``nn.Conv2d``, must give its outputs and its gradients. Passing
+    keeps both in ``mine/ch10.py``.
+    """
+    from nnkit import mine
+    from nnkit.exercises.checking import Exercise, Slip
+    from nnkit.exercises.solutions import ch10 as course
+    cases = [Case(_layer_inputs(*case[:5]), case[5]) for case in _LAYER_CASES]
+    loops = Exercise("conv2d_loops", _loops_reference, cases,
+                     [Slip(hint, wrong=wrong) for wrong, hint in _LOOP_SLIPS],
+                     rtol=1e-6, atol=1e-6).check(conv2d_loops)
+    if not loops:
+        return loops
+    if not isinstance(Conv2d, type):
+        return CheckResult("Conv2d", False, f"expected your class Conv2d, received {Conv2d!r}")
+    layer_cases = [Case((*case[:5], kind), f"{case[5]}: {kind}") for case in _LAYER_CASES[1:]
+                   for kind in ("output", "gradients")]
+    bias_slip = Slip("the output is off by the same amount over each whole channel: add "
+                     "bias[o] to every position of output channel o (bias.reshape(-1, 1)).",
+                     diagnose=_off_per_channel)
+    layer = Exercise("Conv2d", lambda *a: _layer_run(course.Conv2d, *a), layer_cases,
+                     [bias_slip], rtol=1e-4, atol=1e-5, show=_show_layer_case,
+                     hint="build the patches (im2col) from the PADDED input, columns in the "
+                          "order of weight.reshape(C_out, -1): channel, then kernel row, then "
+                          "kernel column.").check(lambda *a: _layer_run(Conv2d, *a))
+    if not layer:
+        return layer
+    kept = [mine.keep(obj, 10, "7") for obj in (conv2d_loops, Conv2d)]
+    message = (f"both pass: conv2d_loops on {len(cases)} cases, Conv2d's outputs and "
+               f"gradients on {len(layer_cases) // 2} layers.")
+    if all(kept):
+        message += f" Kept in your library: {kept[0]}"
+    return CheckResult("conv2d_loops, Conv2d", True, message)
+
+
+def _off_per_channel(args, received):
+    from nnkit.exercises.solutions import ch10 as course
+    if args[-1] != "output" or not isinstance(received, np.ndarray):
+        return False
+    expected = _layer_run(course.Conv2d, *args)
+    if received.shape != expected.shape:
+        return False
+    gap = expected - received
+    per_channel = gap.mean(axis=(0, 2, 3), keepdims=True)
+    return np.abs(per_channel).max() > 1e-3 and np.allclose(gap, per_channel, atol=1e-4)
+
+
+def _show_layer_case(value):
+    if isinstance(value, tuple) and len(value) == 4:
+        return f"input shape {value}"
+    if isinstance(value, str):
+        return value
+    return _show_short(value)
+
+
+def _show_short(value):
+    from nnkit.exercises.checking import _show
+    return _show(value)

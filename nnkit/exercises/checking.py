@@ -64,6 +64,9 @@ def _show(value):
     if isinstance(value, (tuple, list)):
         inner = ", ".join(_show(v) for v in value)
         return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+    if isinstance(value, np.ndarray) and value.ndim > 2:  # a batch of images: its shape, a few numbers
+        first = np.array2string(value.ravel()[:6], precision=4, separator=", ")
+        return f"an array of shape {value.shape}, starting {first[:-1]}, ...]"
     if isinstance(value, np.ndarray):
         return np.array2string(value, precision=4, threshold=12, edgeitems=3,
                                separator=", ").replace("\n", "")
