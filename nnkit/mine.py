@@ -148,14 +148,21 @@ def _names_used(code):
 
 
 def _imports(obj):
-    """``import`` lines for the modules ``obj`` uses under a name of the learner's notebook."""
+    """``import`` lines for what ``obj`` uses from libraries, under the notebook's names for
+    them: modules (``F``, ``np``) and library classes or functions (nnkit's ``Value``)."""
     lines = set()
     for function in _functions(obj) + [h for h in _helpers(obj)]:
         for name in _names_used(function.__code__):
-            module = function.__globals__.get(name)
-            if inspect.ismodule(module):
-                full = module.__name__
+            found = function.__globals__.get(name)
+            if inspect.ismodule(found):
+                full = found.__name__
                 lines.add(f"import {full}" if full == name else f"import {full} as {name}")
+            elif (inspect.isclass(found) or inspect.isfunction(found)) \
+                    and getattr(found, "__module__", "__main__") not in ("__main__", "builtins",
+                                                                         function.__module__):
+                # a library's class or function (nnkit's Value), imported in the notebook
+                alias = "" if found.__name__ == name else f" as {name}"
+                lines.add(f"from {found.__module__} import {found.__name__}{alias}")
     return sorted(lines)
 
 

@@ -1,6 +1,8 @@
 """Chapter 05's checkers accept right answers and reject typical wrong ones with a useful message."""
 import math
 
+import pytest
+
 from nnkit.exercises import ch05 as check
 
 
@@ -177,3 +179,51 @@ def test_backward_rejects_a_missing_local_derivative_and_reports_a_crash():
     assert not result and "should be" in result.message and "chain rule" in result.message
     crashed = check.backward(lambda root: root.nonexistent)
     assert not crashed and "raised AttributeError" in crashed.message
+
+
+# ---------------------------------------------------------------- exercise 5: Neuron, Layer, MLP
+
+def test_the_course_value_network_passes_and_is_kept(tmp_path, monkeypatch):
+    from nnkit import mine
+    from nnkit.exercises.solutions import ch05 as course
+    monkeypatch.setenv("NNKIT_MINE", str(tmp_path))
+    result = check.value_mlp(course.Neuron, course.Layer, course.MLP)
+    assert result, result
+    text = (tmp_path / "ch05.py").read_text()
+    assert "class Module:" in text and "from nnkit.value import Value" in text
+    MLP = mine.use("MLP", reference=None, quiet=True)
+    assert len(MLP(2, [3, 1]).parameters()) == 13
+
+
+@pytest.mark.parametrize("index", range(len(check._VALUE_SLIPS)))
+def test_each_value_network_slip_gets_its_own_hint(index):
+    from nnkit.exercises.solutions import ch05 as course
+    changes, hint = check._VALUE_SLIPS[index]
+    text = check.value_mlp(course.Neuron, course.Layer,
+                           check._values_variant(**changes)["MLP"]).message
+    assert hint in text
+    assert not any(other in text for i, (_, other) in enumerate(check._VALUE_SLIPS) if i != index)
+
+
+def test_the_value_network_checker_counts_parameters_and_reports_stubs():
+    from nnkit.exercises.solutions import ch05 as course
+
+    class NoBias(course.Neuron):
+        def parameters(self):
+            return self.w
+
+    class Layer(course.Layer):
+        def __init__(self, num_inputs, num_outputs, nonlin=True):
+            self.neurons = [NoBias(num_inputs, nonlin) for _ in range(num_outputs)]
+
+    class MLP(course.MLP):
+        def __init__(self, num_inputs, layer_sizes):
+            sizes = [num_inputs] + list(layer_sizes)
+            self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i < len(layer_sizes) - 1)
+                           for i in range(len(layer_sizes))]
+    assert "should hold 41 Values" in check.value_mlp(NoBias, Layer, MLP).message
+
+    class Stub:
+        def __init__(self, *args):
+            raise NotImplementedError
+    assert "not implemented yet" in check.value_mlp(Stub, Stub, Stub).message

@@ -295,3 +295,121 @@ def _backward_failure(label, ours, theirs, hint):
                            f"(data {right.data:.4g})")
     return (f"graph '{label}': {name}.grad should be {right.grad:.6g}, yours is "
             f"{wrong.grad:.6g}.\nhint: {hint}")
+
+
+# ---------------------------------------------------------------- exercise 5: a network of Values
+
+_XOR_X = [(2.0, 1.0, 0.5), (-1.5, -1.0, 0.0), (1.0, -2.0, -0.5), (-2.0, 1.5, 1.0),
+          (0.5, 0.5, -1.0), (-0.5, -0.5, 0.5)]
+_XOR_Y = [1.0, 1.0, -1.0, -1.0, 1.0, 1.0]
+
+
+def _train_values(classes, kind):
+    """The learner's MLP(3, [4, 4, 1]) with fixed weights: its outputs, or 12 steps' losses."""
+    model = classes["MLP"](3, [4, 4, 1])
+    params = model.parameters()
+    if len(params) != 41:
+        raise _Count(len(params))
+    for i, p in enumerate(params):  # the same starting weights for everyone
+        p.data = math.sin(1.7 * i + 0.3)
+    if kind == "forward":
+        return [model(x).data for x in _XOR_X]
+    losses = []
+    for _ in range(12):
+        loss = sum((model(x) - t) ** 2 for x, t in zip(_XOR_X, _XOR_Y)) * (1 / len(_XOR_X))
+        model.zero_grad()
+        loss.backward()
+        for p in params:
+            p.data -= 0.05 * p.grad
+        losses.append(loss.data)
+    return losses
+
+
+class _Count(Exception):
+    def __init__(self, count):
+        super().__init__(f"MLP(3, [4, 4, 1]).parameters() should hold 41 Values (4 neurons of "
+                         f"3 weights and a bias, 4 of 4 and a bias, 1 of 4 and a bias). "
+                         f"Received {count}")
+
+
+def _values_variant(**changes):
+    from nnkit.exercises.solutions import ch05 as course
+
+    class Neuron(course.Neuron):
+        def __call__(self, x):
+            z = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+            if changes.get("relu"):
+                return z.relu() if self.nonlin else z
+            return z.tanh() if (self.nonlin or changes.get("tanh_out")) and not \
+                changes.get("linear_hidden") else z
+
+        def zero_grad(self):
+            if not changes.get("no_zero"):
+                super().zero_grad()
+
+    class Layer(course.Layer):
+        def __init__(self, num_inputs, num_outputs, nonlin=True):
+            self.neurons = [Neuron(num_inputs, nonlin) for _ in range(num_outputs)]
+
+    class MLP(course.MLP):
+        def __init__(self, num_inputs, layer_sizes):
+            sizes = [num_inputs] + list(layer_sizes)
+            self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i < len(layer_sizes) - 1)
+                           for i in range(len(layer_sizes))]
+
+        def zero_grad(self):
+            if not changes.get("no_zero"):
+                super().zero_grad()
+    return {"MLP": MLP}
+
+
+_VALUE_SLIPS = [
+    ({"tanh_out": True}, "the last layer should be linear (nonlin=False): its output is a raw "
+                         "score, not squashed into -1..1."),
+    ({"linear_hidden": True}, "the hidden neurons need their tanh: without it the network is "
+                              "one linear function, however many layers."),
+    ({"relu": True}, "this chapter's hidden neurons use tanh (Value.tanh), not ReLU."),
+    ({"no_zero": True}, "zero_grad() should set every parameter's grad to 0: the gradients "
+                        "of earlier steps are piling up."),
+]
+
+
+def value_mlp(Neuron, Layer, MLP):
+    """Exercise 5: micrograd-style ``Neuron``, ``Layer``, ``MLP`` of Values that train.
+
+    With the same starting weights as the course's network, the learner's
+    ``MLP(3, [4, 4, 1])`` must give the same outputs and the same losses over 12 steps of
+    gradient descent (the checker calls ``zero_grad()``, ``backward()`` and updates). Passing
+    keeps the classes in ``mine/ch05.py``.
+    """
+    from nnkit import mine
+    from nnkit.exercises.checking import Exercise, Slip, attempt
+    from nnkit.exercises.solutions import ch05 as course
+    name = "Neuron, Layer, MLP"
+    if not all(isinstance(c, type) for c in (Neuron, Layer, MLP)):
+        return CheckResult(name, False, "expected three classes: value_mlp(Neuron, Layer, MLP).")
+    classes = {"MLP": MLP}
+    counted = attempt(lambda: _train_values(classes, "forward"), ())
+    if isinstance(counted, _Count):
+        return CheckResult(name, False, str(counted))
+    cases = [Case(("forward",), "the outputs on six points, given the same weights"),
+             Case(("training",), "12 steps of gradient descent: the losses")]
+    slips = [Slip(hint, wrong=lambda kind, c=changes: _train_values(_values_variant(**c), kind))
+             for changes, hint in _VALUE_SLIPS]
+    result = Exercise(name, lambda kind: _train_values({"MLP": course.MLP}, kind), cases, slips,
+                      rtol=1e-9, atol=1e-12, show=lambda v: "MLP(3, [4, 4, 1])"
+                      if isinstance(v, str) else _readable_show(v)).check(
+        lambda kind: _train_values(classes, kind))
+    if not result:
+        return result
+    base = next((b for b in MLP.__mro__[1:] if b is not object and b.__module__ == MLP.__module__
+                 and b not in (Neuron, Layer)), None)
+    kept = [mine.keep(cls, 5, "5") for cls in ([base] if base else []) + [Neuron, Layer, MLP]]
+    if all(kept):
+        result.message += f" Kept in your library: {kept[0]}"
+    return result
+
+
+def _readable_show(value):
+    from nnkit.exercises.checking import _show
+    return _show(_readable(value) if not isinstance(value, list) else np.asarray(value))
