@@ -73,7 +73,7 @@ def test_stubs_say_not_implemented_yet():
 
 def test_add_rejects_a_gradient_that_was_not_summed():
     result = check.add_backward(lambda g, a, b: (g, g))
-    assert not result and "a bias: (4, 3) + (3,), grad_b" in result.message
+    assert not result and "case 'a bias: (4, 3) + (3,)': grad_b is wrong" in result.message
     assert "expected shape (3,), received shape (4, 3)" in result.message
     assert "hint: " in result.message and "SUMS" in result.message
 
@@ -100,7 +100,7 @@ def b_size(shape):
 def test_add_rejects_a_mean_instead_of_a_sum():
     result = check.add_backward(lambda g, a, b: (g, unbroadcast(g, b) / g.size * b_size(b)))
     assert not result and "the values differ" in result.message and "grad_b" in result.message
-    assert "case 'a bias: (4, 3) + (3,), grad_b'" in result.message
+    assert "case 'a bias: (4, 3) + (3,)': grad_b is wrong" in result.message
 
 
 # ---------------------------------------------------------------- matmul
@@ -129,7 +129,7 @@ def test_matmul_rejects_wrong_order_on_square_matrices():
 
 def test_matmul_rejects_a_single_array():
     result = check.matmul_backward(lambda g, A, B: g @ B.T)
-    assert not result and "expected a tuple of two arrays (grad_A, grad_B)" in result.message
+    assert not result and "expected a tuple (grad_A, grad_B)" in result.message
 
 
 # ---------------------------------------------------------------- swish, a new Function

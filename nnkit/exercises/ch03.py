@@ -12,8 +12,15 @@ import itertools
 import numpy as np
 
 from nnkit import mine
-from nnkit.exercises.checking import (Case, CheckResult, _show, check_with_diagnoses, close_to,
-                                     passed)
+from nnkit.exercises.checking import (
+    Case,
+    CheckResult,
+    _show,
+    check_with_diagnoses,
+    close_to,
+    passed,
+)
+
 
 def _rng(seed):
     return np.random.default_rng(seed)

@@ -8,8 +8,7 @@ logits of shape (N, C) and integer class indices of shape (N,).
 """
 import numpy as np
 
-from nnkit.exercises.checking import check_with_diagnoses, close_to
-from nnkit.exercises.checking import Case
+from nnkit.exercises.checking import Case, check_with_diagnoses, close_to
 
 EPS = 1e-7  # the clipping of exercise 2: probabilities live in [EPS, 1 - EPS]
 

@@ -12,7 +12,7 @@ import traceback
 
 import numpy as np
 
-from nnkit.exercises.checking import Case, CheckResult, _failure, compare
+from nnkit.exercises.checking import Case, CheckResult, Exercise, Slip, _show, compare
 from nnkit.value import Value
 
 __all__ = ["backward", "local_derivatives", "neuron_gradients", "topological_order"]
@@ -33,36 +33,11 @@ def _call(fn, args):
 
 
 def diagnosed(name, fn, reference, cases, mistakes=(), rtol=1e-6, atol=1e-9):
-    """Like ``check_function``, and when an answer is wrong, name the mistake it matches.
-
-    ``mistakes`` is a list of (wrong_function, hint): if the learner's answer equals
-    what wrong_function returns for that case, its hint replaces the case's hint.
-    """
-    if not callable(fn):
-        return CheckResult(name, False, f"expected a function, received {fn!r}")
-    for case in cases:
-        expected = reference(*case.args)
-        received, raised = _call(fn, case.args)
-        if raised == NOT_IMPLEMENTED:
-            return CheckResult(name, False, raised)
-        problem = raised or compare(expected, received, rtol, atol)
-        if problem:
-            hint = next((hint for wrong, hint in mistakes
-                         if received is not None and _same(wrong, case.args, received)), None)
-            shown = Case(case.args, case.label, case.hint, diagnosis=hint)
-            message = _failure(shown, problem, None if raised else _readable(expected),
-                               _readable(received), None)
-            return CheckResult(name, False, message)
-    return CheckResult(name, True, f"all {len(cases)} cases passed "
-                                   f"({', '.join(case.label for case in cases)}).")
-
-
-def _same(wrong, args, received):
-    """Does the learner's answer equal what a known wrong formula gives?"""
-    try:
-        return compare(wrong(*args), received) is None
-    except Exception:  # noqa: BLE001 - a wrong formula may not even fit these inputs
-        return False
+    """``check_function`` whose slips are ``(wrong_function, hint)`` pairs (the one engine,
+    :class:`~nnkit.exercises.checking.Exercise`); tuples of numbers print as arrays."""
+    slips = [Slip(hint, wrong=wrong) for wrong, hint in mistakes]
+    return Exercise(name, reference, cases, slips, rtol=rtol, atol=atol,
+                    show=lambda value: _show(_readable(value))).check(fn)
 
 
 def _readable(value):
@@ -364,13 +339,13 @@ def _values_variant(**changes):
 
 
 _VALUE_SLIPS = [
-    ({"tanh_out": True}, "the last layer should be linear (nonlin=False): its output is a raw "
-                         "score, not squashed into -1..1."),
-    ({"linear_hidden": True}, "the hidden neurons need their tanh: without it the network is "
-                              "one linear function, however many layers."),
+    ({"tanh_out": True}, ("the last layer should be linear (nonlin=False): its output is a raw "
+                         "score, not squashed into -1..1.")),
+    ({"linear_hidden": True}, ("the hidden neurons need their tanh: without it the network is "
+                              "one linear function, however many layers.")),
     ({"relu": True}, "this chapter's hidden neurons use tanh (Value.tanh), not ReLU."),
-    ({"no_zero": True}, "zero_grad() should set every parameter's grad to 0: the gradients "
-                        "of earlier steps are piling up."),
+    ({"no_zero": True}, ("zero_grad() should set every parameter's grad to 0: the gradients "
+                        "of earlier steps are piling up.")),
 ]
 
 

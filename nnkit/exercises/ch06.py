@@ -12,8 +12,7 @@ import numpy as np
 import nnkit
 from nnkit import mine
 from nnkit.autograd import Context, Function
-from nnkit.exercises.ch05 import NOT_IMPLEMENTED, _call, diagnosed
-from nnkit.exercises.checking import Case, CheckResult, _failure, compare
+from nnkit.exercises.checking import NOT_IMPLEMENTED, Case, CheckResult, Exercise, Slip, attempt
 
 __all__ = ["add_backward", "matmul_backward", "mean_backward", "sum_backward", "swish"]
 
@@ -25,36 +24,24 @@ def _array(*shape):
 
 
 def _pairwise(name, fn, reference, cases, mistakes, labels):
-    """Check a function returning two gradients; say which one is wrong, shapes first."""
-    if not callable(fn):
-        return CheckResult(name, False, f"expected a function, received {fn!r}")
-    for case in cases:
-        received, raised = _call(fn, case.args)
-        if raised:
-            return CheckResult(name, False, raised if raised == NOT_IMPLEMENTED else
-                               _failure(case, raised, None, None, None))
-        if not isinstance(received, tuple) or len(received) != 2:
-            return CheckResult(name, False, f"case '{case.label}': expected a tuple of two "
-                               f"arrays ({labels[0]}, {labels[1]}), received {received!r:.80}")
-        expected = reference(*case.args)
-        for which in (0, 1):
-            problem = compare(expected[which], received[which])
-            if problem:
-                hint = next((hint for wrong, hint in mistakes
-                             if _matches(wrong, case.args, which, received[which])), None)
-                shown = Case(case.args, f"{case.label}, {labels[which]}", case.hint,
-                             diagnosis=hint)
-                return CheckResult(name, False, _failure(shown, problem, expected[which],
-                                                         received[which], None))
-    return CheckResult(name, True, f"all {len(cases)} cases passed "
-                       f"({', '.join(case.label for case in cases)}).")
+    """A function returning two gradients: the one engine with two named parts."""
+    slips = [Slip(hint, wrong=wrong) for wrong, hint in mistakes]
+    return Exercise(name, reference, cases, slips, parts=tuple(labels)).check(fn)
 
 
-def _matches(wrong, args, which, received):
-    try:
-        return compare(wrong(*args)[which], received) is None
-    except Exception:  # noqa: BLE001 - a wrong formula may not even fit these shapes
-        return False
+def _diagnosed(name, fn, reference, cases, mistakes=()):
+    return Exercise(name, reference, cases, [Slip(hint, wrong=w) for w, hint in mistakes],
+                    rtol=1e-6, atol=1e-9).check(fn)
+
+
+def _call(fn, args):
+    """(result, None), or (None, what went wrong in a sentence) for the swish checker."""
+    result = attempt(fn, args)
+    if isinstance(result, NotImplementedError):
+        return None, NOT_IMPLEMENTED
+    if isinstance(result, Exception):
+        return None, f"your code raised {type(result).__name__}: {result}"
+    return result, None
 
 
 # ---------------------------------------------------------------- exercise 1: broadcast add
@@ -135,7 +122,7 @@ def swish(cls):
     _out, raised = _call(lambda a: cls.apply(nnkit.tensor(a, dtype=np.float64)), (x,))
     if raised:
         return CheckResult(name, False, raised if raised == NOT_IMPLEMENTED else f"forward: {raised}")
-    result = diagnosed(f"{name} forward", lambda a: cls.apply(nnkit.tensor(a, dtype=np.float64)).data,
+    result = _diagnosed(f"{name} forward", lambda a: cls.apply(nnkit.tensor(a, dtype=np.float64)).data,
                        _swish, [Case((x,), "forward at five points", "swish(x) = x * sigmoid(x).")])
     if not result:
         return result
@@ -187,7 +174,7 @@ _REDUCE_CASES = [
 
 def sum_backward(fn):
     r"""Exercise 4a: ``fn(grad, shape, axis)`` is the gradient of ``x.sum(axis)`` w.r.t. ``x``."""
-    return diagnosed("sum_backward", fn, _sum, _REDUCE_CASES)
+    return _diagnosed("sum_backward", fn, _sum, _REDUCE_CASES)
 
 
 def mean_backward(fn):
@@ -196,7 +183,7 @@ def mean_backward(fn):
     mistakes = [(_sum, n_hint),
                 (lambda g, s, a: _sum(g, s, a) / np.prod(s), ("divide by the number of elements "
                  "that were averaged, shape[axis], not by the size of the whole array."))]
-    return diagnosed("mean_backward", fn, _mean, _REDUCE_CASES, mistakes)
+    return _diagnosed("mean_backward", fn, _mean, _REDUCE_CASES, mistakes)
 
 
 # ---------------------------------------------------------------- exercise 5: your own engine
@@ -340,14 +327,14 @@ def _leaves(root):
 
 
 _ENGINE_SLIPS = [
-    (_assigning, "a tensor used more than once gets one gradient per use: ADD them "
-                 "(grads[parent] = grads.get(parent, 0) + g), do not replace."),
-    (_on_every_node, "gradients stored on every tensor (micrograd's way) pile up when "
+    (_assigning, ("a tensor used more than once gets one gradient per use: ADD them "
+                 "(grads[parent] = grads.get(parent, 0) + g), do not replace.")),
+    (_on_every_node, ("gradients stored on every tensor (micrograd's way) pile up when "
                      "backward() runs twice: the intermediate tensors still hold the first "
                      "call's gradients. Collect gradients in a dict local to backward() and "
-                     "store .grad only on the leaves."),
-    (_replacing, "a leaf's .grad should be ADDED to, as in PyTorch (that is why training "
-                 "loops call zero_grad()): start from the .grad already there."),
+                     "store .grad only on the leaves.")),
+    (_replacing, ("a leaf's .grad should be ADDED to, as in PyTorch (that is why training "
+                 "loops call zero_grad()): start from the .grad already there.")),
 ]
 
 

@@ -12,7 +12,15 @@ import math
 
 import numpy as np
 
-from nnkit.exercises.checking import Case, CheckResult, _copies, _show, check_function, compare
+from nnkit.exercises.checking import (
+    Case,
+    CheckResult,
+    Exercise,
+    Problem,
+    Slip,
+    _show,
+    check_function,
+)
 
 __all__ = ["adam_step", "cosine_lr", "learning_rate", "momentum_step", "sgd_step"]
 
@@ -83,51 +91,10 @@ SIGN_HINT = ("you moved uphill: the gradient points up the slope, so step agains
 # ---------------------------------------------------------------- machinery
 
 def _check_parts(name, fn, reference, cases, parts, slips=(), rtol=1e-6, atol=1e-9):
-    """Like check_function, for functions that return a tuple named by `parts`."""
-    if not callable(fn):
-        return CheckResult(name, False, f"expected a function, received {_show(fn)}")
-    for case in cases:
-        expected = reference(*_copies(case.args))
-        try:
-            received = fn(*_copies(case.args))
-        except NotImplementedError:
-            return CheckResult(name, False, "not implemented yet: replace the "
-                               "`raise NotImplementedError` with your code.")
-        except Exception as error:  # noqa: BLE001 - the learner's bug: reported, never raised
-            return CheckResult(name, False, f"case '{case.label}': your function raised "
-                               f"{type(error).__name__}: {error}")
-        if not isinstance(received, tuple) or len(received) != len(parts):
-            return CheckResult(name, False, (
-                f"case '{case.label}': expected a tuple ({', '.join(parts)}), received "
-                f"{_show(received)}.\nhint: end with `return {', '.join(parts)}`."))
-        for part, want, got in zip(parts, expected, received):
-            problem = compare(want, got, rtol, atol)
-            if problem:
-                hint = _which_slip(received, case, slips, rtol, atol) or case.hint
-                return CheckResult(name, False, _message(case, part, problem, want, got, hint))
-    labels = ", ".join(case.label for case in cases)
-    return CheckResult(name, True, f"all {len(cases)} cases passed ({labels}).")
-
-
-def _which_slip(received, case, slips, rtol, atol):
-    """The hint of the first known mistake that gives exactly what the learner returned."""
-    for slip, hint in slips:
-        with np.errstate(all="ignore"):
-            wrong = slip(*_copies(case.args))
-        wrong = wrong if isinstance(wrong, tuple) else (wrong,)
-        received = received if isinstance(received, tuple) else (received,)
-        if len(wrong) == len(received) and all(
-                compare(w, r, rtol, atol) is None for w, r in zip(wrong, received)):
-            return hint
-    return None
-
-
-def _message(case, part, problem, expected, received, hint):
-    lines = [f"case '{case.label}': the new {part} is wrong: {problem}.",
-             f"input: {', '.join(_show(a) for a in case.args)}",
-             f"expected new {part}: {_show(expected)}",
-             f"received new {part}: {_show(received)}"]
-    return "\n".join(lines + ([f"hint: {hint}"] if hint else []))
+    """A step function returning a tuple (param, velocity, ...) of new values: the one engine
+    with named parts."""
+    return Exercise(name, reference, cases, [Slip(hint, wrong=wrong) for wrong, hint in slips],
+                    parts=tuple(parts), rtol=rtol, atol=atol, part_prefix="new ").check(fn)
 
 
 # ---------------------------------------------------------------- checkers
@@ -294,7 +261,7 @@ def _train(classes, which, options):
     return np.concatenate([p.data.ravel() for p in params])
 
 
-class _Slip(Exception):
+class _Slip(Problem):
     """A mistake the run itself reveals; its message is the hint."""
 
 
@@ -359,18 +326,18 @@ def _adamw_unscaled(self, p, grad, state):
 
 _OPTIMIZER_SLIPS = [
     (("SGD", {"update": _averaged_buffer}),
-     "PyTorch's momentum buffer is a running SUM, buffer = momentum * buffer + g, not an "
-     "average with (1 - momentum) * g: the average makes every step ten times shorter at 0.9."),
+     ("PyTorch's momentum buffer is a running SUM, buffer = momentum * buffer + g, not an "
+     "average with (1 - momentum) * g: the average makes every step ten times shorter at 0.9.")),
     (("SGD", {"update": _ignores_nesterov}),
      "with nesterov=True the step looks ahead: g + momentum * buffer, not the buffer alone."),
     (("Adam", {"adam_step": _no_bias_correction}),
-     "no bias correction: m and v start at zero, so divide them by (1 - beta1**t) and "
-     "(1 - beta2**t), with t counting this parameter's steps from 1."),
+     ("no bias correction: m and v start at zero, so divide them by (1 - beta1**t) and "
+     "(1 - beta2**t), with t counting this parameter's steps from 1.")),
     (("Adam", {"adam_step": _eps_inside}),
      "eps goes outside the square root: m_hat / (sqrt(v_hat) + eps)."),
     (("AdamW", {"update": _adamw_as_l2}),
-     "AdamW decays the weights directly, p.data *= 1 - lr * weight_decay, before the Adam "
-     "step; adding weight_decay * p to the gradient is Adam's L2, which AdamW replaces."),
+     ("AdamW decays the weights directly, p.data *= 1 - lr * weight_decay, before the Adam "
+     "step; adding weight_decay * p to the gradient is Adam's L2, which AdamW replaces.")),
     (("AdamW", {"update": _adamw_unscaled}),
      "AdamW's decay is scaled by the learning rate: p.data *= 1 - lr * weight_decay."),
 ]

@@ -418,18 +418,18 @@ def _fit_variant(**changes):
 
 
 _FIT_SLIPS = [
-    ({"no_zero_grad": True}, "gradients pile up from batch to batch: call "
-                             "optimizer.zero_grad() before each backward()."),
-    ({"no_restore": True}, "after the loop, put the best epoch's weights back (copies of "
+    ({"no_zero_grad": True}, ("gradients pile up from batch to batch: call "
+                             "optimizer.zero_grad() before each backward().")),
+    ({"no_restore": True}, ("after the loop, put the best epoch's weights back (copies of "
                            "p.data saved when the validation loss improved, written back in "
-                           "place): the last epoch's weights are not the best."),
-    ({"late": 1}, "training went on one epoch too long: stop as soon as epoch - best_epoch "
-                  "reaches patience."),
-    ({"train_mode": True}, "the validation loss was measured with dropout on: call "
-                           "model.eval() before validating (and model.train() before training)."),
-    ({"mean_of_batches": True}, "the epoch's training loss should be the mean over SAMPLES: "
+                           "place): the last epoch's weights are not the best.")),
+    ({"late": 1}, ("training went on one epoch too long: stop as soon as epoch - best_epoch "
+                  "reaches patience.")),
+    ({"train_mode": True}, ("the validation loss was measured with dropout on: call "
+                           "model.eval() before validating (and model.train() before training).")),
+    ({"mean_of_batches": True}, ("the epoch's training loss should be the mean over SAMPLES: "
                                 "weight each batch's loss by its size (the last batch is "
-                                "smaller)."),
+                                "smaller).")),
 ]
 
 

@@ -10,8 +10,7 @@ $M_{ij}$ counts the images of class $i$ that the network called $j$.
 """
 import numpy as np
 
-from nnkit.exercises.checking import check_with_diagnoses, close_to
-from nnkit.exercises.checking import Case, CheckResult
+from nnkit.exercises.checking import Case, CheckResult, check_with_diagnoses, close_to
 
 __all__ = ["accuracy", "confusion_matrix", "normalize_and_flatten", "one_hot", "top_k_accuracy"]
 

@@ -10,8 +10,7 @@ NOT flipped.
 """
 import numpy as np
 
-from nnkit.exercises.checking import attempt, check_with_diagnoses, close_to
-from nnkit.exercises.checking import Case, CheckResult
+from nnkit.exercises.checking import Case, CheckResult, attempt, check_with_diagnoses, close_to
 
 # ---------------------------------------------------------------- references
 
@@ -303,11 +302,11 @@ def _no_stride(x, weight, bias, stride, padding):
 
 
 _LOOP_SLIPS = [
-    (_flipped, "the kernel was flipped: deep learning's convolution is a cross-correlation, "
-               "window * weight[o] with the kernel as it is (PyTorch does the same)."),
+    (_flipped, ("the kernel was flipped: deep learning's convolution is a cross-correlation, "
+               "window * weight[o] with the kernel as it is (PyTorch does the same).")),
     (_no_bias, "each output channel adds its own bias: out[n, o, i, j] = sum(...) + bias[o]."),
-    (_no_padding, "pad the image first: np.pad(x, ((0, 0), (0, 0), (padding, padding), "
-                  "(padding, padding))), then slide over the padded image."),
+    (_no_padding, ("pad the image first: np.pad(x, ((0, 0), (0, 0), (padding, padding), "
+                  "(padding, padding))), then slide over the padded image.")),
     (_no_stride, "the window moves by stride: it starts at row i * stride and column j * stride."),
 ]
 

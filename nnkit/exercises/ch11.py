@@ -11,7 +11,7 @@ off-by-one window, ...) and, if the answer matches one of them, says so.
 """
 import numpy as np
 
-from nnkit.exercises.checking import Case, CheckResult, _copies, _show, compare
+from nnkit.exercises.checking import Case, CheckResult, Exercise, Problem, Slip, _show
 
 __all__ = ["clip_grad_norm", "lstm_cell", "one_hot", "persistence_mse", "rnn_cell",
            "sliding_windows"]
@@ -33,66 +33,10 @@ def _sigmoid(x):
 # ---------------------------------------------------------------- machinery
 
 def _check(name, fn, reference, cases, parts, slips=(), rtol=1e-5, atol=1e-7, hint=None):
-    """Run ``fn`` and ``reference`` on every case; outputs are named by ``parts``.
-
-    A single output has one part; a tuple output one part per element. On a
-    mismatch the hint is the first slip that reproduces the learner's answer;
-    ``hint`` is for errors the learner's function raises.
-    """
-    if not callable(fn):
-        return CheckResult(name, False, f"expected a function, received {_show(fn)}")
-    for case in cases:
-        expected = _as_tuple(reference(*_copies(case.args)), parts)
-        try:
-            received = fn(*_copies(case.args))
-        except NotImplementedError:
-            return CheckResult(name, False, "not implemented yet: replace the "
-                               "`raise NotImplementedError` with your code.")
-        except _Shape as error:
-            return CheckResult(name, False, f"case '{case.label}': {error}.")
-        except Exception as error:  # noqa: BLE001 - the learner's bug: reported, never raised
-            return CheckResult(name, False, f"case '{case.label}': your function raised "
-                               f"{type(error).__name__}: {error}\ninput: {_inputs(case)}"
-                               + (f"\nhint: {hint or case.hint}" if hint or case.hint else ""))
-        if len(parts) > 1 and (not isinstance(received, tuple) or len(received) != len(parts)):
-            return CheckResult(name, False, (
-                f"case '{case.label}': expected a tuple ({', '.join(parts)}), received "
-                f"{_show(received)}.\nhint: end with `return {', '.join(parts)}`."))
-        received = _as_tuple(received, parts)
-        for part, want, got in zip(parts, expected, received):
-            problem = compare(want, got, rtol, atol)
-            if problem:
-                hint = _which_slip(received, case, slips, parts, rtol, atol) or case.hint
-                return CheckResult(name, False, _message(case, part, problem, want, got, hint))
-    labels = ", ".join(case.label for case in cases)
-    return CheckResult(name, True, f"all {len(cases)} cases passed ({labels}).")
-
-
-def _as_tuple(value, parts):
-    return tuple(value) if len(parts) > 1 else (value,)
-
-
-def _which_slip(received, case, slips, parts, rtol, atol):
-    """The hint of the first known mistake that gives exactly what the learner returned."""
-    for slip, hint in slips:
-        with np.errstate(all="ignore"):
-            try:
-                wrong = _as_tuple(slip(*_copies(case.args)), parts)
-            except (ValueError, IndexError, TypeError):
-                continue  # this slip cannot even run on this case
-        if all(compare(w, r, rtol, atol) is None for w, r in zip(wrong, received)):
-            return hint
-    return None
-
-
-def _inputs(case):
-    return ", ".join(_show(a) for a in case.args)
-
-
-def _message(case, part, problem, expected, received, hint):
-    lines = [f"case '{case.label}': {part} is wrong: {problem}.", f"input: {_inputs(case)}",
-             f"expected {part}: {_show(expected)}", f"received {part}: {_show(received)}"]
-    return "\n".join(lines + ([f"hint: {hint}"] if hint else []))
+    """The one engine (:class:`~nnkit.exercises.checking.Exercise`) with the outputs named
+    by ``parts``: one part for a single output, one per element of a tuple."""
+    return Exercise(name, reference, cases, [Slip(h, wrong=wrong) for wrong, h in slips],
+                    parts=tuple(parts), rtol=rtol, atol=atol, hint=hint).check(fn)
 
 
 # ---------------------------------------------------------------- 1 · an RNN cell step
@@ -360,7 +304,7 @@ def _check_clip(fn, cases, slips):
     return CheckResult("clip_grad_norm", True, f"all {len(cases)} cases passed ({labels}).")
 
 
-class _Shape(Exception):
+class _Shape(Problem):
     def __init__(self, received, count):
         super().__init__(f"expected a tuple (clipped, total_norm) with clipped a list of {count} "
                          f"arrays; received {_show(received)}. End with "
@@ -438,18 +382,18 @@ def _gru_slip(swap_z=False, r_outside=False):
 
 _CELL_SLIPS = [
     (("LSTM", _lstm_slip(order="ifog")),
-     "PyTorch stacks the LSTM's gates as i, f, g, o: the third quarter of the rows is the "
-     "candidate g (tanh), the last the output gate o."),
+     ("PyTorch stacks the LSTM's gates as i, f, g, o: the third quarter of the rows is the "
+     "candidate g (tanh), the last the output gate o.")),
     (("LSTM", _lstm_slip(cell_tanh=False)),
      "h = o * tanh(c): the cell goes through tanh before the output gate."),
     (("LSTM", _lstm_slip(g_sigmoid=True)),
-     "the candidate g uses tanh (values in -1..1, so memory can go down as well as up); "
-     "the three gates use sigmoid."),
+     ("the candidate g uses tanh (values in -1..1, so memory can go down as well as up); "
+     "the three gates use sigmoid.")),
     (("GRU", _gru_slip(swap_z=True)),
      "PyTorch's GRU keeps the OLD state where z is near 1: h' = (1 - z) * n + z * h."),
     (("GRU", _gru_slip(r_outside=True)),
-     "in PyTorch's GRU the reset gate multiplies W_hn h + b_hn, bias included: "
-     "n = tanh(W_in x + b_in + r * (W_hn h + b_hn))."),
+     ("in PyTorch's GRU the reset gate multiplies W_hn h + b_hn, bias included: "
+     "n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).")),
 ]
 
 

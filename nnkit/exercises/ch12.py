@@ -10,8 +10,7 @@ import math
 
 import numpy as np
 
-from nnkit.exercises.checking import check_with_diagnoses, close_to
-from nnkit.exercises.checking import Case, CheckResult
+from nnkit.exercises.checking import Case, CheckResult, check_with_diagnoses, close_to
 
 
 def _finite(received):
@@ -320,6 +319,7 @@ def _gpt_variant(attention=None, block=None):
 
 def _attend(self, x, mask=True, scale=None, split="heads"):
     import math as _math
+
     from nnkit.nn import functional as F
     N, T, d = x.shape
     h, dh = self.num_heads, d // self.num_heads
@@ -351,18 +351,18 @@ def _no_residual(self, x):
 
 _GPT_SLIPS = [
     ({"attention": lambda self, x: _attend(self, x, mask=False)},
-     "no causal mask: each position saw the tokens after it. Add -inf to the scores where "
-     "column j > row i (np.triu(..., k=1)) before the softmax."),
+     ("no causal mask: each position saw the tokens after it. Add -inf to the scores where "
+     "column j > row i (np.triu(..., k=1)) before the softmax.")),
     ({"attention": lambda self, x: _attend(self, x, scale=x.shape[-1] // self.num_heads)},
      "divide the scores by sqrt(head_dim), not by head_dim."),
     ({"attention": lambda self, x: _attend(self, x, scale=math.sqrt(x.shape[-1]))},
      "divide by sqrt of each HEAD's size, d_model // num_heads, not of d_model."),
     ({"attention": lambda self, x: _attend(self, x, split="reshape")},
-     "splitting heads: reshape (N, T, d) to (N, T, heads, head_dim), THEN transpose(1, 2) to "
-     "(N, heads, T, head_dim); reshaping straight to (N, heads, T, head_dim) mixes tokens."),
+     ("splitting heads: reshape (N, T, d) to (N, T, heads, head_dim), THEN transpose(1, 2) to "
+     "(N, heads, T, head_dim); reshaping straight to (N, heads, T, head_dim) mixes tokens.")),
     ({"block": _post_norm},
-     "TinyGPT's block is PRE-norm: x + attention(norm1(x)), then x + mlp(norm2(x)); "
-     "normalising after the residual is the original Transformer's post-norm."),
+     ("TinyGPT's block is PRE-norm: x + attention(norm1(x)), then x + mlp(norm2(x)); "
+     "normalising after the residual is the original Transformer's post-norm.")),
     ({"block": _no_residual},
      "the residual connection is missing around attention: x = x + self.self_attn(...)."),
 ]

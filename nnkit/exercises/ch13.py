@@ -10,8 +10,7 @@ step, which returns (mel bands, frames) as the chapter plots them.
 import numpy as np
 
 from nnkit import audio
-from nnkit.exercises.checking import check_with_diagnoses, close_to
-from nnkit.exercises.checking import Case
+from nnkit.exercises.checking import Case, check_with_diagnoses, close_to
 
 
 def _rng(seed):

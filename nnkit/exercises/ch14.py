@@ -10,8 +10,7 @@ checked as well as its value.
 import numpy as np
 
 import nnkit
-from nnkit.exercises.checking import check_with_diagnoses, close_to
-from nnkit.exercises.checking import Case, CheckResult, compare
+from nnkit.exercises.checking import Case, CheckResult, check_with_diagnoses, close_to, compare
 from nnkit.nn import functional as F
 
 # ---------------------------------------------------------------- exercise 1: discounted returns

@@ -133,6 +133,11 @@ class Slip:
             and all(compare(w, r, rtol, atol) is None for w, r in zip(wrong, received))
 
 
+class Problem(Exception):
+    """Raised by a checker's own code that drives the learner's (a training loop, a shape
+    test): its message is the problem, said as it is, not "your function raised"."""
+
+
 class Exercise:
     """One exercise: hidden cases, the reference, the usual slips, and whether it is kept.
 
@@ -146,10 +151,11 @@ class Exercise:
     """
 
     def __init__(self, name, reference, cases, slips=(), parts=None, rtol=1e-5, atol=1e-6,
-                 hint=None, keep=None, show=None):
+                 hint=None, keep=None, show=None, part_prefix=""):
         self.name, self.reference, self.cases = name, reference, list(cases)
         self.slips, self.parts, self.rtol, self.atol = list(slips), parts, rtol, atol
         self.hint, self.keep, self.show = hint, keep, show or _show
+        self.part_prefix = part_prefix  # "new " for a step that returns new values
 
     def check(self, fn, kept=None):
         """The verdict on ``fn``; ``kept`` is what to keep in ``mine/`` when it is not ``fn``
@@ -174,6 +180,8 @@ class Exercise:
     def _problem(self, case, expected, received):
         """None when ``received`` is right for ``case``, else the message to show."""
         slip = self._slip(case, received)
+        if isinstance(received, Problem):  # found by the checker's own driver code
+            return _failure(case, str(received), None, None, slip or "", self.show)
         if isinstance(received, BaseException):
             where = traceback.extract_tb(received.__traceback__)[-1]
             code = f": {where.line}" if where.line else ""
@@ -193,8 +201,9 @@ class Exercise:
         for part, want, have in zip(self.parts, _parts(expected, self.parts), got):
             problem = compare(want, have, self.rtol, self.atol)
             if problem:
-                return _failure(case, f"{part} is wrong: {problem}", want, have,
-                                slip or _case_hint(case, self.hint), self.show, part)
+                said = self.part_prefix + part
+                return _failure(case, f"{said} is wrong: {problem}", want, have,
+                                slip or _case_hint(case, self.hint), self.show, said)
         return None
 
 
@@ -217,9 +226,11 @@ def _parts(value, parts):
     """The answer as a tuple of its parts (None when it is not such a tuple)."""
     if parts is None:
         return (value,)
+    if isinstance(value, tuple) and len(value) == len(parts):
+        return value
     if len(parts) == 1:
         return (value,)
-    if isinstance(value, (tuple, list)) and len(value) == len(parts):
+    if isinstance(value, list) and len(value) == len(parts):
         return tuple(value)
     return None
 

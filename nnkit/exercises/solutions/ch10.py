@@ -11,7 +11,7 @@ from nnkit.nn import functional as F
 
 
 def conv2d_loops(x, weight, bias, stride=1, padding=0):
-    N, C_in, H, W = x.shape
+    N, _, H, W = x.shape
     C_out, _, k, _ = weight.shape
     x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     H_out, W_out = (H + 2 * padding - k) // stride + 1, (W + 2 * padding - k) // stride + 1
