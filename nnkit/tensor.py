@@ -61,13 +61,13 @@ class Tensor:
         array([2., 4., 6.], dtype=float32)
     """
 
-    __slots__ = ("__weakref__", "_node", "_requires_grad", "_retains_grad", "data", "grad")
+    __slots__ = ("__weakref__", "_requires_grad", "_retains_grad", "data", "grad", "grad_fn")
     __array_priority__ = 100  # ndarray + Tensor -> Tensor.__radd__, not an object array
 
     def __init__(self, data, requires_grad=False, dtype=None):
         self.data = _as_array(data, dtype)
         self.grad = None
-        self._node = None  # (Function subclass, Context, inputs) for computed tensors
+        self.grad_fn = None  # an autograd.Node (function, ctx, inputs) for computed tensors
         self._retains_grad = False
         self._requires_grad = False
         self.requires_grad = requires_grad
@@ -78,7 +78,7 @@ class Tensor:
         out = object.__new__(Tensor)
         out.data = array if isinstance(array, np.ndarray) else np.asarray(array)
         out.grad = None
-        out._node = None
+        out.grad_fn = None
         out._retains_grad = False
         out._requires_grad = False
         return out
@@ -99,7 +99,7 @@ class Tensor:
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
     ndim = property(lambda self: self.data.ndim)
-    is_leaf = property(lambda self: self._node is None)
+    is_leaf = property(lambda self: self.grad_fn is None)
     T = property(lambda self: self.transpose())
 
     def __len__(self):
@@ -112,8 +112,8 @@ class Tensor:
         extras = ""
         if self.data.dtype != DEFAULT_DTYPE:
             extras += f", dtype={self.data.dtype}"
-        if self._node is not None:
-            extras += f", grad_fn={self._node[0].__name__}"
+        if self.grad_fn is not None:
+            extras += f", grad_fn={self.grad_fn.function.__name__}"
         elif self.requires_grad:
             extras += ", requires_grad=True"
         return f"tensor({body}{extras})"
@@ -629,8 +629,6 @@ def where(condition, x, y):
     y = y if isinstance(y, Tensor) else Tensor(np.asarray(y, dtype=x.dtype))
     return ops.Where.apply(x, y, condition=np.asarray(_data(condition), dtype=bool))
 
-
-autograd._Tensor = Tensor  # Function.apply wraps every result in one
 
 # last: the ops need Function and Tensor, defined above
 from nnkit import ops

@@ -113,7 +113,7 @@ def test_no_grad_records_nothing():
         y = (x * x).sum()
         assert not nnkit.is_grad_enabled()
     assert nnkit.is_grad_enabled()
-    assert not y.requires_grad and y._node is None
+    assert not y.requires_grad and y.grad_fn is None
     with pytest.raises(RuntimeError, match="does not require grad"):
         y.backward()
 
@@ -165,10 +165,10 @@ def test_topological_order_is_deterministic_and_respects_dependencies():
         order = topological_order(out)
         position = {id(t): i for i, t in enumerate(order)}
         for t in order:  # every tensor comes after the tensors it was made from
-            if t._node is not None:
-                assert all(position[id(p)] < position[id(t)] for p in t._node[2])
+            if t.grad_fn is not None:
+                assert all(position[id(p)] < position[id(t)] for p in t.grad_fn.inputs)
         assert order[-1] is out
-        orders.append([t._node[0].__name__ if t._node else "leaf" for t in order])
+        orders.append([t.grad_fn.function.__name__ if t.grad_fn else "leaf" for t in order])
     assert orders[0] == orders[1] == orders[2]
 
 
@@ -208,7 +208,7 @@ def test_float32_input_mixed_with_float64_gets_float32_grad():
 
 def test_ops_on_tensors_that_need_no_grad_record_no_graph():
     out = nnkit.tensor([1.0]) * nnkit.tensor([2.0])
-    assert out._node is None and not out.requires_grad
+    assert out.grad_fn is None and not out.requires_grad
 
 
 # ---------------------------------------------------------------- error messages

@@ -39,8 +39,8 @@ def test_registry_covers_every_op_class():
     @given(data=st.data())
     def record(spec, data):
         out = spec.nnkit(*as_tensors(draw_inputs(data, spec), requires_grad=True))
-        used.update(t._node[0].__name__ for t in nnkit.autograd.topological_order(out)
-                    if t._node is not None)
+        used.update(t.grad_fn.function.__name__ for t in nnkit.autograd.topological_order(out)
+                    if t.grad_fn is not None)
 
     for spec in REGISTRY:
         record(spec)

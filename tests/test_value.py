@@ -3,7 +3,8 @@ import math
 
 import pytest
 
-from nnkit.value import Value, layout
+from nnkit.value import Value
+from nnkit.value_trace import backward_trace, forward_trace, layout
 
 
 def numeric_grads(fn, *xs, h=1e-6):
@@ -201,14 +202,14 @@ def test_topological_order_puts_parents_first_and_is_deterministic():
 def test_forward_trace_reads_like_the_code():
     a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     out = (a * b + 1).relu()
-    assert [step["text"] for step in out.forward_trace()] == [
+    assert [step["text"] for step in forward_trace(out)] == [
         "a = 2", "b = -3", "v2 = a * b = -6", "1 = 1", "v4 = v2 + 1 = -5", "v5 = relu(v4) = 0"]
-    assert out.forward_trace()[4]["parents"] == [2, 3]
+    assert forward_trace(out)[4]["parents"] == [2, 3]
 
 
 def test_backward_trace_steps_sum_to_final_grads():
     inputs, loss = example()
-    steps = loss.backward_trace()
+    steps = backward_trace(loss)
     order = loss.topological_order()
     assert [s["node"] for s in steps] == [i for i in reversed(range(len(order))) if order[i].parents]
     assert steps[0]["upstream"] == 1.0 and steps[0]["node"] == len(order) - 1
@@ -232,7 +233,7 @@ def test_backward_trace_steps_sum_to_final_grads():
 def test_layout_is_layered_left_to_right_without_overlaps():
     inputs, loss = example()
     loss.backward()
-    picture = loss.graph()
+    picture = layout(loss)
     nodes, edges = picture["nodes"], picture["edges"]
     order = loss.topological_order()
     assert [n["id"] for n in nodes] == list(range(len(order)))
@@ -255,7 +256,7 @@ def test_layout_is_layered_left_to_right_without_overlaps():
 
 def test_layout_of_value_used_twice_has_two_edges():
     a = Value(3.0, label="a")
-    picture = (a * a).graph()
+    picture = layout((a * a))
     assert [(e["from"], e["to"], e["local"]) for e in picture["edges"]] == [(0, 1, 3.0), (0, 1, 3.0)]
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from matplotlib.patches import FancyArrowPatch
 
 from nnkit.value import Value
+from nnkit.value_trace import backward_trace, forward_trace, layout
 from nnkit_widgets.base import Widget
 
 FUNCTIONS = {"exp": Value.exp, "log": Value.log, "tanh": Value.tanh,
@@ -117,8 +118,8 @@ def _numbers(op, left, right):
 
 def timeline(output):
     """Forward steps then backward steps, each a dict the picture can be drawn from."""
-    forward = [step for step in output.forward_trace() if step["parents"]]
-    backward = output.backward_trace()
+    forward = [step for step in forward_trace(output) if step["parents"]]
+    backward = backward_trace(output)
     return forward, backward
 
 
@@ -155,7 +156,7 @@ def stepper_state(expression, inputs, step):
     """Pure: the whole picture's data after ``step`` steps (clamped to the timeline)."""
     output, _ = build(expression, parse_inputs(inputs))
     forward, backward = timeline(output)
-    graph = output.graph()  # after backward_trace: every node's final grad is in there too
+    graph = layout(output)  # after backward_trace: every node's final grad is in there too
     if len(graph["nodes"]) > MAX_NODES:
         raise ExpressionError(f"expression: {len(graph['nodes'])} nodes are too many to draw "
                               f"(at most {MAX_NODES}); try a shorter expression")
