@@ -231,4 +231,4 @@ def _fit(parent_grad, parent, handed_out):
 # Last: tensor.py imports this module first, so the Tensor class that results are wrapped
 # in is looked up through the module (`_tensor.Tensor`), which exists by the time any
 # operation runs, whichever of the two modules Python loads first.
-from nnkit import tensor as _tensor  # noqa: E402
+from nnkit import tensor as _tensor
