@@ -256,7 +256,7 @@ def test_layout_is_layered_left_to_right_without_overlaps():
 
 def test_layout_of_value_used_twice_has_two_edges():
     a = Value(3.0, label="a")
-    picture = layout((a * a))
+    picture = layout(a * a)
     assert [(e["from"], e["to"], e["local"]) for e in picture["edges"]] == [(0, 1, 3.0), (0, 1, 3.0)]
 
 
