@@ -241,19 +241,50 @@ def test_recurrent_gradcheck_float64(kind):
     assert nnkit.gradcheck(through_recurrent_weight, layer.weight_hh_l0.data.copy())
 
 
-def test_gate_recording_has_per_step_gates():
+def test_forward_hooks_see_inputs_and_outputs_and_can_be_removed():
+    """PyTorch's hooks: what widgets use to look inside a layer instead of record switches."""
     layer = nn.LSTM(3, 4, num_layers=2, batch_first=True)
-    layer.record_gates = True
-    layer(nnkit.randn(2, 5, 3))
-    assert len(layer.last_gates) == 2
-    gates = layer.last_gates[0]
-    assert set(gates) == {"input_gate", "forget_gate", "cell_candidate", "output_gate", "cell",
-                          "hidden"}
-    assert gates["forget_gate"].shape == (2, 5, 4)
-    assert np.all((gates["forget_gate"] > 0) & (gates["forget_gate"] < 1))
-    layer.record_gates = False
-    layer(nnkit.randn(2, 5, 3))
-    assert layer.last_gates is None
+    seen = []
+    handle = layer.register_forward_hook(lambda module, inputs, output: seen.append(
+        (module, inputs[0].shape, output[0].shape)))
+    x = nnkit.randn(2, 5, 3)
+    layer(x)
+    assert seen == [(layer, (2, 5, 3), (2, 5, 4))]
+    handle.remove()
+    layer(x)
+    assert len(seen) == 1
+
+
+def test_hooks_replace_inputs_and_outputs_as_in_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3)).astype(np.float32)
+    ours, theirs = nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    for module in (ours, theirs):
+        module.register_forward_pre_hook(lambda m, inputs: (inputs[0] * 2,))
+        module.register_forward_hook(lambda m, inputs, output: output + 1)
+    got = ours(nnkit.tensor(x)).data
+    want = theirs(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_a_pre_hook_with_kwargs_asks_attention_for_its_weights():
+    block = nn.TransformerBlock(8, 2, causal=True)
+    kept = []
+    block.self_attn.register_forward_pre_hook(
+        lambda m, args, kwargs: (args, {**kwargs, "need_weights": True,
+                                        "average_attn_weights": False}), with_kwargs=True)
+    block.self_attn.register_forward_hook(lambda m, args, output: kept.append(output[1].data))
+    block(nnkit.randn(1, 5, 8))
+    assert kept[0].shape == (1, 2, 5, 5)
+    np.testing.assert_allclose(kept[0].sum(axis=-1), 1.0, atol=1e-5)
+    assert np.all(kept[0][0, :, np.triu_indices(5, 1)[0], np.triu_indices(5, 1)[1]] == 0)
+
+
+def test_a_hook_must_be_callable():
+    with pytest.raises(TypeError, match="expected a hook function"):
+        nn.Linear(2, 2).register_forward_hook(None)
 
 
 def test_recurrent_errors():

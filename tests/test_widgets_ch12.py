@@ -42,19 +42,20 @@ def test_weights_are_the_models_own(model_and_tokenizer, widget):
     ids = tokenizer.encode("\nava")
     maps = attention_maps(model, ids)
     assert maps.shape == (2, 2, 4, 4)
-    # the same numbers as asking the layer directly
-    layer = model.blocks[1].self_attn
-    layer.record_attention = True
+    # the same numbers as asking the first layer directly, by hand
+    block = model.blocks[0]
     with nnkit.no_grad():
-        model(ids[None, :])
-    layer.record_attention = False
-    np.testing.assert_allclose(maps[1], layer.last_attention[0], atol=1e-6)
+        x = model.eval().token_embedding(ids[None, :]) + model.position_embedding(np.arange(4))
+        h = block.norm1(x)
+        _, weights = block.self_attn(h, h, h, need_weights=True, attn_mask=nn.causal_mask(4),
+                                     average_attn_weights=False)
+    np.testing.assert_allclose(maps[0], weights.data[0], atol=1e-6)
     average = widget.compute(text="ava", layer=2, head=AVERAGE)["weights"]
     np.testing.assert_allclose(average, maps[1].mean(axis=0), atol=1e-6)
     head2 = widget.compute(text="ava", layer=2, head="head 2")["weights"]
     np.testing.assert_allclose(head2, maps[1, 1], atol=1e-6)
-    # the switches are put back
-    assert not any(block.self_attn.record_attention for block in model.blocks)
+    # the hooks are removed again
+    assert not any(block.self_attn.__dict__.get("_hooks") for block in model.blocks)
 
 
 def test_controls_change_result_and_picture(widget):

@@ -28,22 +28,32 @@ def _show_char(ch):
 def attention_maps(model, ids):
     """Every head's attention weights for one window of token ids: (layers, heads, T, T).
 
-    Runs the model once in evaluation mode without gradients; the models'
-    ``record_attention`` switches are put back as they were.
+    Runs the model once in evaluation mode without gradients, with two forward hooks on
+    each block's attention (PyTorch's way of looking inside): a pre-hook asks the layer for
+    its weights, per head (``need_weights=True, average_attn_weights=False``), and a hook
+    keeps them. The hooks are removed afterwards; the model is left as it was.
     """
-    layers = [block.self_attn for block in model.blocks]
-    before = [layer.record_attention for layer in layers]
+    maps, handles = [], []
+
+    def want_weights(module, args, kwargs):
+        return args, {**kwargs, "need_weights": True, "average_attn_weights": False}
+
+    def keep_weights(module, args, output):
+        maps.append(output[1].data[0].copy())  # (heads, T, T) of the one window
+
     was_training = model.training
     try:
-        for layer in layers:
-            layer.record_attention = True
+        for block in model.blocks:
+            handles.append(block.self_attn.register_forward_pre_hook(want_weights,
+                                                                      with_kwargs=True))
+            handles.append(block.self_attn.register_forward_hook(keep_weights))
         model.eval()
         with no_grad():
             model(np.asarray(ids, dtype=np.int64)[None, :])
-        return np.stack([layer.last_attention[0] for layer in layers])
+        return np.stack(maps)
     finally:
-        for layer, flag in zip(layers, before):
-            layer.record_attention = flag
+        for handle in handles:
+            handle.remove()
         model.train(was_training)
 
 

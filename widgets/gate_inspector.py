@@ -2,8 +2,8 @@ r"""Chapter 11's gate inspector: what a recurrent network's gates do, character 
 
 Type a name; a trained character-level model reads it (after the start
 token ``.``) and the widget shows, as heatmaps of time (the characters)
-against hidden units, the per-step activations nnkit's recurrent layers
-record when ``layer.record_gates = True``:
+against hidden units, the per-step activations of the model's recurrent
+layer, replayed from what a forward hook saw:
 
 - LSTM: input gate $i$, forget gate $f$, output gate $o$ (all in 0..1), cell
   state $c$ and hidden state $h = o \odot \tanh c$;
@@ -43,23 +43,67 @@ def _colour_range(name, values):
 def record_states(model, ids):
     """Run ``model`` on one sequence of ids; return its first layer's per-step arrays (T, H).
 
-    ``model.rnn`` must be an nnkit ``RNN``, ``GRU`` or ``LSTM``; the model is
-    called as ``model(ids)`` with ids of shape (1, T).
+    ``model.rnn`` must be an nnkit ``RNN``, ``GRU`` or ``LSTM``; the model is called as
+    ``model(ids)`` with ids of shape (1, T). A forward hook on the layer (PyTorch's way of
+    looking inside) keeps what went in and came out; the gates are then replayed from the
+    layer's weights, step by step, with the equations of chapter 11.
     """
     layer = model.rnn
     kind = type(layer).__name__
     if kind not in PANELS:
         raise TypeError(f"GateInspector: expected model.rnn to be an nnkit RNN, GRU or LSTM. "
                         f"Received {kind}")
-    before, layer.record_gates = layer.record_gates, True
-    try:
-        with nnkit.no_grad():
-            logits = model(np.asarray(ids)[None])
-    finally:
-        layer.record_gates = before
+    seen = {}
+
+    def keep(module, inputs, output):
+        seen["x"] = np.asarray(inputs[0].data if hasattr(inputs[0], "data") else inputs[0])
+        seen["state"] = inputs[1] if len(inputs) > 1 else None
+
+    with layer.register_forward_hook(keep), nnkit.no_grad():
+        logits = model(np.asarray(ids)[None])
     logits = logits[0] if isinstance(logits, tuple) else logits
-    recorded = {name: array[0] for name, array in layer.last_gates[0].items()}
-    return kind, recorded, logits.numpy()[0, -1]
+    x = seen["x"] if layer.batch_first else seen["x"].swapaxes(0, 1)
+    return kind, replay(layer, x[0], seen["state"]), logits.numpy()[0, -1]
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def replay(layer, x, state=None):
+    """The first layer's gates and states for one sequence ``x`` (T, I): {name: (T, H)}."""
+    w_ih, w_hh = layer.weight_ih_l0.data, layer.weight_hh_l0.data
+    b_ih, b_hh = layer.bias_ih_l0.data, layer.bias_hh_l0.data
+    hidden = w_hh.shape[1]
+    kind = type(layer).__name__
+    if state is None:
+        h = c = np.zeros(hidden, dtype=w_ih.dtype)
+    elif kind == "LSTM":
+        h, c = (np.asarray(s.data)[0, 0] for s in state)
+    else:
+        h = np.asarray(state.data)[0, 0]
+    steps = {name: [] for name in PANELS[kind]}
+    for x_t in x:
+        from_x, from_h = x_t @ w_ih.T + b_ih, h @ w_hh.T + b_hh
+        if kind == "LSTM":
+            i, f, g, o = np.split(from_x + from_h, 4)
+            i, f, g, o = _sigmoid(i), _sigmoid(f), np.tanh(g), _sigmoid(o)
+            c = f * c + i * g
+            h = o * np.tanh(c)
+            values = {"input_gate": i, "forget_gate": f, "output_gate": o, "cell": c}
+        elif kind == "GRU":
+            (xr, xz, xn), (hr, hz, hn) = np.split(from_x, 3), np.split(from_h, 3)
+            r, z = _sigmoid(xr + hr), _sigmoid(xz + hz)
+            n = np.tanh(xn + r * hn)
+            h = (1 - z) * n + z * h
+            values = {"reset_gate": r, "update_gate": z, "candidate": n}
+        else:
+            h = np.tanh(from_x + from_h) if layer.nonlinearity == "tanh" else \
+                np.maximum(from_x + from_h, 0)
+            values = {}
+        for name, rows in steps.items():
+            rows.append(h if name == "hidden" else values[name])
+    return {name: np.array(rows) for name, rows in steps.items()}
 
 
 class GateInspector(Widget):

@@ -77,8 +77,9 @@ class MultiheadAttention(Module):
     attn_mask=None, average_attn_weights=True)`` returns ``(output, weights)``:
     output shaped as the query; weights (N, L, S) averaged over heads, or
     (N, heads, L, S), in both layouts.
-    Set ``record_attention = True`` to keep every head's weights of the last
-    call in ``last_attention`` (for the heatmap widget).
+    To see the weights inside a model that calls it with ``need_weights=False``
+    (the heatmap widget), register a forward pre-hook with ``with_kwargs=True``
+    that asks for them and a forward hook that keeps them, as in PyTorch.
 
     With ``need_weights=False`` (as TransformerBlock calls it) the attention is
     one fused node, ``nnkit.ops.Attention``; otherwise it runs the attention
@@ -105,7 +106,6 @@ class MultiheadAttention(Module):
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias)
         if bias:
             init.zeros_(self.out_proj.bias)
-        self.record_attention, self.last_attention = False, None
 
     def _project(self, x, part):
         """Q, K or V (part 0, 1, 2): the input projection's rows for that part."""
@@ -150,8 +150,6 @@ class MultiheadAttention(Module):
                    for part, x in enumerate((query, key, value)))
         out, weights = _attention_with_weights(q, k, v, mask,
                                                self.dropout if self.training else 0.0)
-        if self.record_attention:
-            self.last_attention = weights.data.copy()
         out = out.transpose(0, 2, 1, 3).reshape(n, target_len, self.embed_dim)
         out = self.out_proj(out)
         return out, (weights.mean(axis=1) if average_attn_weights else weights)
@@ -162,11 +160,8 @@ class MultiheadAttention(Module):
             projections = (F.linear(query, self.in_proj_weight, self.in_proj_bias),)
         else:
             projections = tuple(self._project(x, part) for part, x in enumerate((query, key, value)))
-        record = {} if self.record_attention else None
         out = ops.Attention.apply(*projections, num_heads=self.num_heads, mask=mask,
-                                  dropout=self.dropout, training=self.training, record=record)
-        if record is not None:
-            self.last_attention = record["weights"]
+                                  dropout=self.dropout, training=self.training)
         return self.out_proj(out)
 
     def extra_repr(self):

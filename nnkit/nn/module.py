@@ -32,6 +32,25 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class RemovableHandle:
+    """What ``register_forward_hook`` returns: ``handle.remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self.hooks, self.id = hooks, RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
 class Module:
     """Base class of every layer and model.
 
@@ -48,6 +67,56 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *inputs, **options):
+        hooks = self.__dict__.get("_hooks")
+        if hooks:  # forward hooks, as in PyTorch: only when some are registered
+            return self._call_with_hooks(hooks, inputs, options)
+        return self._forward(inputs, options)
+
+    def _call_with_hooks(self, hooks, inputs, options):
+        for hook, kind in list(hooks.values()):
+            if kind == "pre":
+                replaced = hook(self, inputs)
+                if replaced is not None:
+                    inputs = replaced if isinstance(replaced, tuple) else (replaced,)
+            elif kind == "pre_kwargs":
+                replaced = hook(self, inputs, options)
+                if replaced is not None:
+                    inputs, options = replaced
+        output = self._forward(inputs, options)
+        for hook, kind in list(hooks.values()):
+            if kind == "post":
+                replaced = hook(self, inputs, output)
+                if replaced is not None:
+                    output = replaced
+        return output
+
+    def register_forward_hook(self, hook):
+        """Call ``hook(module, inputs, output)`` after every forward pass (PyTorch's API).
+
+        A hook that returns something other than None replaces the output. Returns a handle
+        whose ``remove()`` takes the hook away again. Widgets use hooks to look inside a model
+        (the attention maps of chapter 12, the gates of chapter 11) without changing it.
+        """
+        return self._add_hook(hook, "post")
+
+    def register_forward_pre_hook(self, hook, with_kwargs=False):
+        """Call ``hook(module, inputs)`` before every forward pass (PyTorch's API).
+
+        It may return new inputs (a tuple, or one value). With ``with_kwargs=True`` it is
+        called as ``hook(module, inputs, kwargs)`` and may return ``(inputs, kwargs)``.
+        """
+        return self._add_hook(hook, "pre_kwargs" if with_kwargs else "pre")
+
+    def _add_hook(self, hook, kind):
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}: expected a hook function. Received "
+                            f"{type(hook).__name__}")
+        hooks = self.__dict__.setdefault("_hooks", OrderedDict())
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = (hook, kind)
+        return handle
+
+    def _forward(self, inputs, options):
         try:
             return self.forward(*inputs, **options)
         except (AttributeError, TypeError) as error:

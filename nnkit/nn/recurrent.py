@@ -7,10 +7,9 @@ time first, (time, batch, features), unless ``batch_first=True`` makes them
 (batch, time, features); the states h0/h_n are (num_layers, batch, hidden)
 either way.
 
-Set ``layer.record_gates = True`` and after each forward pass
-``layer.last_gates`` holds, per layer, the gate activations and states of
-every step as (N, T, H) arrays (for the gate inspector). Recording only
-keeps arrays the forward pass computes anyway, so it costs no time.
+To look inside (the gate inspector of chapter 11), register a forward hook,
+``layer.register_forward_hook(hook)``, as in PyTorch: it sees the inputs and
+outputs, from which the gates of every step follow.
 """
 import math
 
@@ -37,7 +36,6 @@ class _Recurrent(Module):
         if not 0 <= dropout < 1:
             raise ValueError(f"{name}: expected dropout in [0, 1). Received dropout={dropout}")
         self.bias, self.batch_first, self.dropout = bias, batch_first, dropout
-        self.record_gates, self.last_gates = False, None
         gates = _GATES[self._kind] * hidden_size
         for layer in range(num_layers):
             width = input_size if layer == 0 else hidden_size
@@ -86,16 +84,13 @@ class _Recurrent(Module):
             x = x.transpose(1, 0, 2)
         states = self._split_state(state, x)
         self._check_state(x, [s for s in states if s is not None])
-        finals, self.last_gates = [], [] if self.record_gates else None
+        finals = []
         for layer in range(self.num_layers):
             if layer > 0:
                 x = F.dropout(x, self.dropout, self.training)
-            record = {} if self.record_gates else None
             x, final = self._run_layer(layer, x, [s[layer] if s is not None else None
-                                                  for s in states], record)
+                                                  for s in states])
             finals.append(final)
-            if record is not None:
-                self.last_gates.append(record)
         output = x if self.batch_first else x.transpose(1, 0, 2)
         return output, self._join_state(finals)
 
@@ -159,10 +154,9 @@ class RNN(_Recurrent):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout)
         self.nonlinearity = nonlinearity
 
-    def _run_layer(self, layer, x, state, record):
+    def _run_layer(self, layer, x, state):
         h0 = self._initial(state[0], x)
-        out = ops.RNN.apply(x, h0, *self._layer_weights(layer), nonlinearity=self.nonlinearity,
-                            record=record)
+        out = ops.RNN.apply(x, h0, *self._layer_weights(layer), nonlinearity=self.nonlinearity)
         return out, out[:, -1]
 
 
@@ -179,9 +173,8 @@ class GRU(_Recurrent):
 
     _kind = "GRU"
 
-    def _run_layer(self, layer, x, state, record):
-        out = ops.GRU.apply(x, self._initial(state[0], x), *self._layer_weights(layer),
-                            record=record)
+    def _run_layer(self, layer, x, state):
+        out = ops.GRU.apply(x, self._initial(state[0], x), *self._layer_weights(layer))
         return out, out[:, -1]
 
 
@@ -207,9 +200,9 @@ class LSTM(_Recurrent):
                             f"{type(state).__name__}")
         return [None, None] if state is None else list(state)
 
-    def _run_layer(self, layer, x, state, record):
+    def _run_layer(self, layer, x, state):
         h0, c0 = self._initial(state[0], x), self._initial(state[1], x)
-        packed = ops.LSTM.apply(x, h0, c0, *self._layer_weights(layer), record=record)
+        packed = ops.LSTM.apply(x, h0, c0, *self._layer_weights(layer))
         steps = x.shape[1]
         return packed[:, :steps], (packed[:, steps - 1], packed[:, steps])
 

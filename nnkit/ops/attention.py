@@ -51,8 +51,7 @@ class Attention(Function):
     """
 
     @staticmethod
-    def forward(ctx, *projections, num_heads, mask=None, dropout=0.0, training=False,
-                record=None):
+    def forward(ctx, *projections, num_heads, mask=None, dropout=0.0, training=False):
         ctx.packed = len(projections) == 1
         q, k, v = np.split(projections[0], 3, axis=-1) if ctx.packed else projections
         n, length, e = q.shape
@@ -68,8 +67,6 @@ class Attention(Function):
             mask = np.ascontiguousarray(mask[:, 0].swapaxes(-1, -2), dtype=q.dtype)
         scale = q.dtype.type(1.0 / math.sqrt(q.shape[-1]))
         probs = _kernel("attention_softmax", q.dtype)(k @ q.swapaxes(-1, -2), mask, scale)
-        if record is not None:  # the attention maps, query-major as the user knows them
-            record["weights"] = probs.swapaxes(-1, -2).copy()
         keep = None
         if training and dropout > 0:  # drop attention weights, as F.dropout would
             keep = ((generator().random(probs.shape) >= dropout) / (1 - dropout))

@@ -17,12 +17,6 @@ from nnkit.autograd import Function
 from nnkit.kernels import recurrent as kernels
 
 
-def _record(record, **arrays):
-    """Hand the per-step internals to a layer that asked for them (gate inspector)."""
-    if record is not None:
-        record.update({name: np.ascontiguousarray(a.swapaxes(0, 1)) for name, a in arrays.items()})
-
-
 def _rows(a):
     """(T, N, K) as one (T N, K) matrix: NumPy would do (T, N, K) @ W as T small products."""
     return a.reshape(-1, a.shape[-1])
@@ -60,7 +54,7 @@ class RNN(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh", record=None):
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh"):
         xs = _time_major(x, np.result_type(x, w_ih))  # (T, N, I)
         pre = _project(xs, w_ih)  # the input part of all steps
         pre += b_ih + b_hh
@@ -71,7 +65,6 @@ class RNN(Function):
             hs[t + 1] = np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0)
         ctx.save_for_backward(xs, hs, w_ih, w_hh)
         ctx.nonlinearity = nonlinearity
-        _record(record, hidden=hs[1:])
         return hs[1:].swapaxes(0, 1)
 
     @staticmethod
@@ -103,7 +96,7 @@ class LSTM(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, record=None):
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
         xs = _time_major(x, np.result_type(x, w_ih))
         (steps, n, _), hidden, dtype = xs.shape, h0.shape[1], xs.dtype
         gates = _project(xs, w_ih)  # the input part of every step, (T, N, 4H)
@@ -122,9 +115,6 @@ class LSTM(Function):
             kernels.lstm_cell_forward_into(step, cs[t], gates[t], cs[t + 1], hs[t + 1])
         hs[-1] = cs[-1]
         ctx.save_for_backward(xs, gates, cs, hs, w_ih, w_hh)
-        _record(record, input_gate=gates[..., :hidden], forget_gate=gates[..., hidden:2 * hidden],
-                cell_candidate=gates[..., 2 * hidden:3 * hidden],
-                output_gate=gates[..., 3 * hidden:], cell=cs[1:], hidden=hs[1:-1])
         return hs[1:].swapaxes(0, 1)
 
     @staticmethod
@@ -154,7 +144,7 @@ class GRU(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, record=None):
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh):
         xs = _time_major(x, np.result_type(x, w_ih))
         x_part = _project(xs, w_ih)  # (T, N, 3H)
         x_part += b_ih
@@ -168,9 +158,6 @@ class GRU(Function):
             h_parts[t] += b_hh
             gates[t], hs[t + 1] = kernels.gru_cell_forward(x_part[t], h_parts[t], hs[t])
         ctx.save_for_backward(xs, gates, h_parts, hs, w_ih, w_hh)
-        hidden = h0.shape[1]
-        _record(record, reset_gate=gates[..., :hidden], update_gate=gates[..., hidden:2 * hidden],
-                candidate=gates[..., 2 * hidden:], hidden=hs[1:])
         return hs[1:].swapaxes(0, 1)
 
     @staticmethod
