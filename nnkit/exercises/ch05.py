@@ -379,7 +379,9 @@ def value_mlp(Neuron, Layer, MLP):
         return result
     base = next((b for b in MLP.__mro__[1:] if b is not object and b.__module__ == MLP.__module__
                  and b not in (Neuron, Layer)), None)
-    kept = [mine.keep(cls, 5, "5") for cls in ([base] if base else []) + [Neuron, Layer, MLP]]
+    # the base is kept as ValueModule: "Module" in the library is chapter 03's layer base
+    kept = ([mine.keep(base, 5, "5", name="ValueModule")] if base else []) + \
+        [mine.keep(cls, 5, "5") for cls in (Neuron, Layer, MLP)]
     if all(kept):
         result.message += f" Kept in your library: {kept[0]}"
     return result
