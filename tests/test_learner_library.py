@@ -18,7 +18,7 @@ KEPT = [(3, "6", [ch03.Module, ch03.Linear, ch03.Sequential]),
         (8, "7", [ch08.fit]),
         (9, "2", [ch09.accuracy]), (9, "3", [ch09.confusion_matrix]),
         (10, "7", [ch10.conv2d_loops, ch10.Conv2d]),
-        (11, "6", [ch11.LSTMCell, ch11.GRUCell]),
+        (11, "7", [ch11.LSTMCell, ch11.GRUCell]),
         (12, "6", [ch12.CausalSelfAttention, ch12.Block, ch12.GPT])]
 
 

@@ -311,7 +311,7 @@ class _Shape(Problem):
                          "`return clipped, total_norm`")
 
 
-# ---------------------------------------------------------------- 6 · your LSTMCell and GRUCell
+# ---------------------------------------------------------------- 7 · your LSTMCell and GRUCell
 
 def _cell_run(classes, which, kind):
     """The learner's cell with an nnkit cell's weights: its outputs, or its gradients."""
@@ -398,7 +398,7 @@ _CELL_SLIPS = [
 
 
 def recurrent_cells(LSTMCell, GRUCell):
-    """Exercise 6: the learner's ``LSTMCell`` and ``GRUCell`` (nn.Modules, one step each).
+    """Exercise 7: the learner's ``LSTMCell`` and ``GRUCell`` (nn.Modules, one step each).
 
     Given an nnkit cell's weights, the learner's cell must give the same outputs (with a
     state, with none, for one sample) and the same gradients. Five usual slips are named.
@@ -425,7 +425,7 @@ def recurrent_cells(LSTMCell, GRUCell):
         lambda which, kind: _cell_run(classes, which, kind))
     if not result:
         return result
-    kept = [mine.keep(cls, 11, "6") for cls in (LSTMCell, GRUCell)]
+    kept = [mine.keep(cls, 11, "7") for cls in (LSTMCell, GRUCell)]
     if all(kept):
         result.message += f" Kept in your library: {kept[0]}"
     return result
