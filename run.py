@@ -240,10 +240,11 @@ def command_test(args, extra_args):
         # of the browser tests, some broken on purpose)
         runs = [["tests", *extra_args],
                 ["chapters", "--nbval-lax", "--nbval-current-env", *extra_args]]
-    # the chapters run as a fresh learner's would: an empty library of their own, not the
-    # mine/ of whoever runs the tests (their passed exercises would change what is printed)
-    env = {**(env or os.environ), "NNKIT_MINE": tempfile.mkdtemp(prefix="nnkit-mine-")}
-    statuses = [pytest(python, arguments, env) for arguments in runs]
+    # each run gets an empty library of its own: the chapters run as a fresh learner's would,
+    # not with the mine/ of whoever runs them, nor with what the tests' checkers kept
+    statuses = [pytest(python, arguments,
+                       {**(env or os.environ), "NNKIT_MINE": tempfile.mkdtemp(prefix="nnkit-mine-")})
+                for arguments in runs]
     if all(status == 5 for status in statuses):  # "no tests were collected"
         fail("pytest collected no tests")
     failed = [status for status in statuses if status not in (0, 5)]
