@@ -68,9 +68,8 @@ def _source_of(obj):
     ``inspect.getsource`` cannot find a class defined in a notebook (its module, ``__main__``,
     has no file).
     """
-    functions = [v for v in vars(obj).values() if inspect.isfunction(v)] \
-        if inspect.isclass(obj) else [obj]
-    if not functions or not hasattr(functions[0], "__code__"):
+    functions = _functions(obj)
+    if not functions:
         raise OSError(f"no source for {obj!r}")
     lines = linecache.getlines(functions[0].__code__.co_filename)
     if not inspect.isclass(obj):
@@ -151,7 +150,7 @@ def _imports(obj):
     """``import`` lines for what ``obj`` uses from libraries, under the notebook's names for
     them: modules (``F``, ``np``) and library classes or functions (nnkit's ``Value``)."""
     lines = set()
-    for function in _functions(obj) + [h for h in _helpers(obj)]:
+    for function in _functions(obj) + _helpers(obj):
         for name in _names_used(function.__code__):
             found = function.__globals__.get(name)
             if inspect.ismodule(found):
@@ -172,9 +171,8 @@ def _helpers(obj):
     A ``fit`` that calls the learner's own ``_mode(model)`` would not run from ``mine/``
     without it. Only plain functions from the same cell (or file) are taken, one level deep.
     """
-    functions = [v for v in vars(obj).values() if inspect.isfunction(v)] \
-        if inspect.isclass(obj) else [obj]
-    if not functions or not hasattr(functions[0], "__code__"):
+    functions = _functions(obj)
+    if not functions:
         return []
     where, found = functions[0].__code__.co_filename, []
     for function in functions:

@@ -258,9 +258,8 @@ def _slip_class(base, **methods):
     return type("Slip", (base,), methods)
 
 
-def _assigning(self):
-    """`=` instead of `+=`: only the last use of a tensor counts."""
-    from nnkit.exercises.solutions.ch06 import unbroadcast
+def _order(root):
+    """Every tensor of the graph, each after its parents (for the slips below)."""
     order, seen = [], set()
 
     def visit(t):
@@ -269,9 +268,15 @@ def _assigning(self):
             for p in t.parents:
                 visit(p)
             order.append(t)
-    visit(self)
+    visit(root)
+    return order
+
+
+def _assigning(self):
+    """`=` instead of `+=`: only the last use of a tensor counts."""
+    from nnkit.exercises.solutions.ch06 import unbroadcast
     grads = {id(self): np.ones_like(self.data)}
-    for t in reversed(order):
+    for t in reversed(_order(self)):
         g = grads.get(id(t))
         if g is None:
             continue
@@ -286,17 +291,8 @@ def _assigning(self):
 def _on_every_node(self):
     """micrograd's way, gradients stored on every tensor: a second backward adds too much."""
     from nnkit.exercises.solutions.ch06 import unbroadcast
-    order, seen = [], set()
-
-    def visit(t):
-        if id(t) not in seen:
-            seen.add(id(t))
-            for p in t.parents:
-                visit(p)
-            order.append(t)
-    visit(self)
     self.grad = np.ones_like(self.data)
-    for t in reversed(order):
+    for t in reversed(_order(self)):
         if t.grad_fn is None or t.grad is None:
             continue
         for p, pg in zip(t.parents, t.grad_fn(t.grad)):
@@ -308,22 +304,10 @@ def _on_every_node(self):
 def _replacing(self):
     """A leaf's gradient replaced instead of added to: backward twice gives the first result."""
     from nnkit.exercises.solutions.ch06 import Tensor
-    for t in _leaves(self):
-        t.grad = None
-    Tensor.backward(self)
-
-
-def _leaves(root):
-    found, stack, seen = [], [root], set()
-    while stack:
-        t = stack.pop()
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
+    for t in _order(self):
         if t.grad_fn is None:
-            found.append(t)
-        stack.extend(t.parents)
-    return found
+            t.grad = None
+    Tensor.backward(self)
 
 
 _ENGINE_SLIPS = [

@@ -10,7 +10,14 @@ NOT flipped.
 """
 import numpy as np
 
-from nnkit.exercises.checking import Case, CheckResult, attempt, check_with_diagnoses, close_to
+from nnkit.exercises.checking import (
+    Case,
+    CheckResult,
+    _show,
+    attempt,
+    check_with_diagnoses,
+    close_to,
+)
 
 # ---------------------------------------------------------------- references
 
@@ -381,9 +388,4 @@ def _show_layer_case(value):
         return f"input shape {value}"
     if isinstance(value, str):
         return value
-    return _show_short(value)
-
-
-def _show_short(value):
-    from nnkit.exercises.checking import _show
     return _show(value)

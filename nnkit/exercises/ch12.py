@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from nnkit.exercises.checking import Case, CheckResult, check_with_diagnoses, close_to
+from nnkit.exercises.checking import Case, CheckResult, _show, check_with_diagnoses, close_to
 
 
 def _finite(received):
@@ -372,11 +372,6 @@ def _show_kind(value):
     shapes = {"batch": "(3, 8)", "short": "(2, 5)", "one token": "(1, 1)", "gradients": "(2, 8)"}
     if isinstance(value, str) and value in shapes:
         return f"random token ids of shape {shapes[value]}, a TinyGPT's weights"
-    return _show_value(value)
-
-
-def _show_value(value):
-    from nnkit.exercises.checking import _show
     return _show(value)
 
 

@@ -107,8 +107,9 @@ class Slip:
 
     Give either ``wrong``, a function that makes the mistake (the learner's answer is
     compared with what it returns on the same case), or ``diagnose``, a function
-    ``(args, received) -> bool`` that recognises it (``received`` may be the exception the
-    learner's code raised). Only the slip that matches is ever shown.
+    ``(args, received)`` that recognises it (``received`` may be the exception the learner's
+    code raised) and returns True, or a hint of its own that can quote the answer (a
+    string). Only the slip that matches is ever shown.
     """
 
     def __init__(self, hint, wrong=None, diagnose=None):
@@ -118,19 +119,22 @@ class Slip:
                              f"diagnose={diagnose!r}")
         self.hint, self.wrong, self.diagnose = hint, wrong, diagnose
 
-    def matches(self, case, received, parts, rtol, atol):
+    def hint_for(self, case, received, parts, rtol, atol):
+        """This slip's hint when the answer shows it, else None."""
         if self.diagnose is not None:
-            return bool(self.diagnose(case.args, received))
+            found = self.diagnose(case.args, received)
+            return found if isinstance(found, str) else (self.hint if found else None)
         if received is None or isinstance(received, BaseException):
-            return False
+            return None
         try:
             with np.errstate(all="ignore"):
                 wrong = self.wrong(*_copies(case.args), **case.kwargs)
         except Exception:  # noqa: BLE001 - a wrong formula may not even fit these inputs
-            return False
+            return None
         wrong, received = _parts(wrong, parts), _parts(received, parts)
-        return wrong is not None and received is not None and len(wrong) == len(received) \
+        same = wrong is not None and received is not None and len(wrong) == len(received) \
             and all(compare(w, r, rtol, atol) is None for w, r in zip(wrong, received))
+        return self.hint if same else None
 
 
 class Problem(Exception):
@@ -173,9 +177,9 @@ class Exercise:
         return passed(self.name, kept or fn, self.cases, self.keep)
 
     def _slip(self, case, received):
-        found = next((slip.hint for slip in self.slips
-                      if slip.matches(case, received, self.parts, self.rtol, self.atol)), None)
-        return found or case.diagnosis
+        hints = (slip.hint_for(case, received, self.parts, self.rtol, self.atol)
+                 for slip in self.slips)
+        return next((hint for hint in hints if hint), None) or case.diagnosis
 
     def _problem(self, case, expected, received):
         """None when ``received`` is right for ``case``, else the message to show."""
@@ -254,19 +258,8 @@ def check_function(name, fn, reference, cases, rtol=1e-5, atol=1e-6, hint=None, 
 def check_with_diagnoses(name, fn, reference, cases, diagnoses, hint, keep=None):
     """Like ``check_function``; each diagnosis ``(args, received) -> hint or None`` names a
     slip (``received`` may be the exception the learner's code raised)."""
-    return Exercise(name, reference, cases, [_Diagnosis(d) for d in diagnoses], hint=hint,
-                    keep=keep).check(fn)
-
-
-class _Diagnosis(Slip):
-    """A slip whose hint depends on the answer (it can quote the learner's shapes)."""
-
-    def __init__(self, diagnose):  # pylint: disable=super-init-not-called
-        self.diagnose, self.wrong, self.hint = diagnose, None, None
-
-    def matches(self, case, received, parts, rtol, atol):
-        self.hint = self.diagnose(case.args, received)
-        return self.hint is not None
+    return Exercise(name, reference, cases, [Slip(None, diagnose=d) for d in diagnoses],
+                    hint=hint, keep=keep).check(fn)
 
 
 def close_to(received, expected):
