@@ -16,6 +16,9 @@ Rules:
 - A worked solution never becomes the learner's work: code defined in a cell holding
   ``### BEGIN SOLUTION`` or starting with ``# Solution`` (the course's hidden solutions) is
   not kept.
+- nnkit's own code is not the learner's either: passing ``nnkit.Value`` to a checker is not
+  kept (the course's answers in ``nnkit.exercises.solutions`` are, so tests can play the
+  learner).
 - Keeping a component again replaces its block in the module and nothing else.
 - A module that no longer loads (edited by hand, half written) is reported with its path and
   the reference is used instead: a chapter never stops because of ``mine/``.
@@ -100,6 +103,9 @@ def keep(obj, chapter, exercise, name=None):
     name = name or obj.__name__
     if getattr(obj, "__name__", "<lambda>") == "<lambda>":
         return None  # a lambda is a line inside other code, not a component to keep
+    where = getattr(obj, "__module__", None) or ""
+    if where.startswith("nnkit.") and not where.startswith("nnkit.exercises.solutions"):
+        return None  # the library's own class (nnkit.Value), handed to a checker
     try:
         source, cell = _source_of(obj)
     except (OSError, TypeError):

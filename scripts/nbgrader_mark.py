@@ -68,8 +68,9 @@ def mark(path):
             changed = True
         test = f"{check}.grade()  # graded by nbgrader; silent otherwise"
         following = cells[solution + 1] if solution + 1 < len(cells) else None
-        is_test = following is not None and following.metadata.get("nbgrader", {}).get(
-            "grade_id") == f"{name}-test"
+        # the graded cell already there, perhaps under an older number (exercises renumbered)
+        is_test = following is not None and (following.source == test or following.metadata.get(
+            "nbgrader", {}).get("grade_id", "").endswith("-test"))
         if not is_test:
             cell = nbformat.v4.new_code_cell(test)
             cells.insert(solution + 1, cell)

@@ -181,7 +181,150 @@ def test_backward_rejects_a_missing_local_derivative_and_reports_a_crash():
     assert not crashed and "raised AttributeError" in crashed.message
 
 
-# ---------------------------------------------------------------- exercise 5: Neuron, Layer, MLP
+# ---------------------------------------------------------------- exercise 5: the learner's Value
+
+def test_the_course_value_passes_and_is_kept_but_nnkits_own_is_not(tmp_path, monkeypatch):
+    import nnkit
+    from nnkit import mine
+    from nnkit.exercises.solutions import ch05 as course
+    monkeypatch.setenv("NNKIT_MINE", str(tmp_path))
+    result = check.value_class(course.Value)
+    assert result and "22 cases" in result.message, result
+    Value = mine.use("Value", reference=None, quiet=True)
+    assert Value is not course.Value and Value.__module__ == "mine.ch05"
+    a = Value(3.0)
+    (a * a + a).backward()
+    assert a.grad == 7.0
+    other = tmp_path / "other"
+    monkeypatch.setenv("NNKIT_MINE", str(other))
+    assert check.value_class(nnkit.Value)  # it is right, but it is the library's, not the learner's
+    assert not other.exists() or "Value" not in mine.library()
+
+
+@pytest.mark.parametrize("index", range(len(check._VALUE_CLASS_SLIPS)))
+def test_each_value_class_slip_gets_its_own_hint(index):
+    slip, hint = check._VALUE_CLASS_SLIPS[index]
+    text = check.value_class(check._value_variant(**slip)).message
+    assert hint in text
+    assert not any(other in text for i, (_, other) in enumerate(check._VALUE_CLASS_SLIPS)
+                   if i != index)
+
+
+class ClosureValue:
+    """micrograd's way to store the graph: a `_backward` function per value."""
+
+    def __init__(self, data, children=()):
+        self.data, self.grad, self._prev = data, 0.0, children
+        self._backward = lambda: None
+
+    def _new(self, data, children, slopes):
+        out = type(self)(data, children)
+
+        def _backward():
+            for child, slope in zip(children, slopes):
+                child.grad += slope * out.grad
+        out._backward = _backward
+        return out
+
+    def __add__(self, other):
+        other = other if hasattr(other, "data") else type(self)(other)
+        return self._new(self.data + other.data, (self, other), (1.0, 1.0))
+
+    def __mul__(self, other):
+        other = other if hasattr(other, "data") else type(self)(other)
+        return self._new(self.data * other.data, (self, other), (other.data, self.data))
+
+    def __pow__(self, n):
+        return self._new(self.data ** n, (self,), (n * self.data ** (n - 1),))
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        return self._new(t, (self,), (1 - t * t,))
+
+    def exp(self):
+        return self._new(math.exp(self.data), (self,), (math.exp(self.data),))
+
+    def relu(self):
+        return self._new(max(self.data, 0.0), (self,), (float(self.data > 0),))
+
+    def __neg__(self):
+        return self * -1
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __truediv__(self, other):
+        return self * other ** -1
+
+    def __radd__(self, other):
+        return self + other
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __rsub__(self, other):
+        return -self + other
+
+    def __rtruediv__(self, other):
+        return self ** -1 * other
+
+    def backward(self, reset=True):
+        topo, seen = [], set()
+
+        def build(v):
+            if v not in seen:
+                seen.add(v)
+                for child in v._prev:
+                    build(child)
+                topo.append(v)
+        build(self)
+        for v in topo:
+            if reset and v._prev:
+                v.grad = 0.0
+        self.grad = 1.0
+        for v in reversed(topo):
+            v._backward()
+
+
+def test_a_micrograd_style_value_passes_once_backward_resets_the_intermediates():
+    assert check.value_class(ClosureValue)
+
+    class NoReset(ClosureValue):
+        def backward(self):
+            super().backward(reset=False)
+    result = check.value_class(NoReset)
+    assert not result and "backward() twice" in result.message
+    assert "expected a.grad: -4" in result.message and "received a.grad: -7" in result.message
+    assert "intermediate values" in result.message
+
+
+def test_the_value_class_checker_names_missing_number_handling_and_bad_returns():
+    class Unwrapped(ClosureValue):
+        def __add__(self, other):
+            return self._new(self.data + other.data, (self, other), (1.0, 1.0))
+    text = check.value_class(Unwrapped).message
+    assert "a + 1.5" in text and "isinstance(other, Value) else Value(other)" in text
+
+    reflected = ("__radd__", "__rmul__", "__rsub__", "__rtruediv__")
+    NoReflected = type("NoReflected", (), {name: method for name, method in
+                                           vars(ClosureValue).items() if name not in reflected})
+    text = check.value_class(NoReflected).message
+    assert "1.5 + a" in text and "__radd__" in text
+
+    class FloatTanh(ClosureValue):
+        def tanh(self):
+            return math.tanh(self.data)
+    text = check.value_class(FloatTanh).message
+    assert "not a Value" in text and "float" in text
+
+    class Stub:
+        def __init__(self, data):
+            raise NotImplementedError
+    assert "not implemented yet" in check.value_class(Stub).message
+    assert "expected a class" in check.value_class(lambda x: x).message
+
+
+# ---------------------------------------------------------------- exercise 6: Neuron, Layer, MLP
 
 def test_the_course_value_network_passes_and_is_kept(tmp_path, monkeypatch):
     from nnkit import mine
@@ -190,7 +333,7 @@ def test_the_course_value_network_passes_and_is_kept(tmp_path, monkeypatch):
     result = check.value_mlp(course.Neuron, course.Layer, course.MLP)
     assert result, result
     text = (tmp_path / "ch05.py").read_text()
-    assert "class Module:" in text and "from nnkit.value import Value" in text
+    assert "class Module:" in text and "(chapter 05, exercise 6)" in text
     MLP = mine.use("MLP", reference=None, quiet=True)
     assert len(MLP(2, [3, 1]).parameters()) == 13
 

@@ -12,7 +12,7 @@ from nnkit.exercises.engine_parts import cross_entropy, learnable
 from nnkit.exercises.solutions import ch03, ch05, ch06, ch07, ch08, ch09, ch10, ch11, ch12
 
 KEPT = [(3, "6", [ch03.Module, ch03.Linear, ch03.Sequential]),
-        (5, "5", [ch05.Neuron, ch05.Layer, ch05.MLP]),
+        (5, "5", [ch05.Value]), (5, "6", [ch05.Neuron, ch05.Layer, ch05.MLP]),
         (6, "5", [ch06.unbroadcast, ch06.Tensor]),
         (7, "6", [ch07.Optimizer, ch07.SGD, ch07.Adam, ch07.AdamW]),
         (8, "7", [ch08.fit]),
@@ -25,7 +25,7 @@ KEPT = [(3, "6", [ch03.Module, ch03.Linear, ch03.Sequential]),
 @pytest.fixture
 def library(tmp_path, monkeypatch):
     monkeypatch.setenv("NNKIT_MINE", str(tmp_path / "mine"))
-    assert mine.keep(ch05.Module, 5, "5", name="ValueModule") is not None  # as its checker does
+    assert mine.keep(ch05.Module, 5, "6", name="ValueModule") is not None  # as its checker does
     for chapter, exercise, components in KEPT:
         for component in components:
             assert mine.keep(component, chapter, exercise) is not None, component
@@ -33,7 +33,7 @@ def library(tmp_path, monkeypatch):
 
 
 def test_every_component_loads_from_the_learners_files(library):
-    assert len(library) == 23
+    assert len(library) == 24
     for name, component in library.items():
         assert component is not None, name
         assert component.__module__.startswith("mine.ch"), (name, component.__module__)
@@ -93,3 +93,4 @@ def test_the_learners_cells_and_convolution_run(library):
     np.testing.assert_allclose(conv(images).data, expected, atol=1e-5)
     value_net = library["MLP"](2, [3, 1])
     assert len(value_net.parameters()) == 13
+    assert all(type(p) is library["Value"] for p in value_net.parameters())  # the learner's own

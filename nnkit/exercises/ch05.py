@@ -12,10 +12,11 @@ import traceback
 
 import numpy as np
 
-from nnkit.exercises.checking import Case, CheckResult, Exercise, Slip, _show, compare
+from nnkit.exercises.checking import Case, CheckResult, Exercise, Problem, Slip, _show, compare
 from nnkit.value import Value
 
-__all__ = ["backward", "local_derivatives", "neuron_gradients", "topological_order"]
+__all__ = ["backward", "local_derivatives", "neuron_gradients", "topological_order", "value_class",
+           "value_mlp"]
 
 NOT_IMPLEMENTED = "not implemented yet: replace the `raise NotImplementedError` with your code."
 
@@ -272,7 +273,196 @@ def _backward_failure(label, ours, theirs, hint):
             f"{wrong.grad:.6g}.\nhint: {hint}")
 
 
-# ---------------------------------------------------------------- exercise 5: a network of Values
+# ---------------------------------------------------------------- exercise 5: your own Value
+
+# Each case builds one expression from a = Value(2.0) and b = Value(-3.0), calls backward()
+# and reads (result, a.grad, b.grad). The numbers are those of nnkit's Value.
+_EXPRESSIONS = {
+    "a + b": lambda a, b: a + b,
+    "a * b": lambda a, b: a * b,
+    "a + 1.5 (a number on the right)": lambda a, b: a + 1.5,
+    "1.5 + a (a number on the left)": lambda a, b: 1.5 + a,
+    "2.5 * a": lambda a, b: 2.5 * a,
+    "a - b": lambda a, b: a - b,
+    "1.5 - a": lambda a, b: 1.5 - a,
+    "-a": lambda a, b: -a,
+    "a ** 3": lambda a, b: a ** 3,
+    "b ** 2 (a negative base)": lambda a, b: b ** 2,
+    "a ** 0.5": lambda a, b: a ** 0.5,
+    "a / b": lambda a, b: a / b,
+    "1.5 / a": lambda a, b: 1.5 / a,
+    "(a * 0.25).tanh()": lambda a, b: (a * 0.25).tanh(),
+    "(a * 0.5).exp()": lambda a, b: (a * 0.5).exp(),
+    "a.relu() and b.relu()": lambda a, b: a.relu() + b.relu(),
+    "sum([a, b, a]) (sum starts from the number 0)": lambda a, b: sum([a, b, a]),
+    "a * b + a (a used twice)": lambda a, b: a * b + a,
+    "a diamond: (a*b + 1) * (a*b - 1), tanh": lambda a, b: ((a * b + 1) * (a * b - 1) * 0.01).tanh(),
+    "a chain 400 nodes long": lambda a, b: _chain(a, b),
+    "the neuron of section 7: tanh(2a + b + 6.88)": lambda a, b: (a * 2.0 + b + 6.8814).tanh(),
+    "backward() twice on a * b + a: inputs' grads double": lambda a, b: a * b + a,
+}
+_TWICE = "backward() twice on a * b + a: inputs' grads double"
+
+
+def _chain(a, b):
+    out = a
+    for _ in range(200):
+        out = out * 1.001 + b * 0.001
+    return out
+
+
+def _expression(ValueClass, key):
+    """(result, d result/da, d result/db) of one expression, built and backpropagated with
+    ``ValueClass``."""
+    a, b = ValueClass(2.0), ValueClass(-3.0)
+    out = _EXPRESSIONS[key](a, b)
+    if not (hasattr(out, "data") and hasattr(out, "backward")):  # a float, a tuple, None
+        raise Problem(f"`{key.split(' (')[0]}` gave {out!r:.80} (a {type(out).__name__}), not a "
+                      "Value: every operation must return a new Value")
+    out.backward()
+    if key == _TWICE:
+        out.backward()
+    if not all(isinstance(v.grad, (int, float)) for v in (a, b)):
+        raise Problem(f"after backward(), a.grad is {a.grad!r:.60} and b.grad {b.grad!r:.60}: "
+                      "each grad should be a plain number")
+    return (out.data, a.grad, b.grad)
+
+
+def _value_variant(**slip):
+    """The course's Value with one usual mistake in it (``slip`` names which)."""
+    from nnkit.exercises.solutions.ch05 import Value as Course
+
+    class Slipped(Course):
+        def __init__(self, data, parents=(), local_derivatives=()):
+            super().__init__(data, parents, local_derivatives)
+
+        def __add__(self, other):
+            other = other if isinstance(other, Slipped) else Slipped(other)
+            return Slipped(self.data + other.data, (self, other), (1.0, 1.0))
+
+        def __mul__(self, other):
+            other = other if isinstance(other, Slipped) else Slipped(other)
+            local = (self.data, other.data) if slip.get("mul_same") else (other.data, self.data)
+            return Slipped(self.data * other.data, (self, other), local)
+
+        def __pow__(self, n):
+            slope = n * self.data ** n if slip.get("pow_power") else n * self.data ** (n - 1)
+            return Slipped(self.data ** n, (self,), (slope,))
+
+        def tanh(self):
+            t = math.tanh(self.data)
+            return Slipped(t, (self,), (1 - t if slip.get("tanh_unsquared") else 1 - t * t,))
+
+        def exp(self):
+            e = math.exp(self.data)
+            return Slipped(e, (self,), (self.data if slip.get("exp_slope_x") else e,))
+
+        def relu(self):
+            slope = max(self.data, 0.0) if slip.get("relu_slope_x") else float(self.data > 0)
+            return Slipped(max(self.data, 0.0), (self,), (slope,))
+
+        def __rsub__(self, other):
+            return self - other if slip.get("rsub_reversed") else -self + other
+
+        def __rtruediv__(self, other):
+            return self / other if slip.get("rdiv_reversed") else self ** -1 * other
+
+        def backward(self):
+            order, visited = [], set()
+
+            def visit(node):
+                if id(node) not in visited:
+                    visited.add(id(node))
+                    for parent in node.parents:
+                        visit(parent)
+                    order.append(node)
+            visit(self)
+            if not slip.get("no_reset"):
+                for node in order:
+                    if node.parents or slip.get("reset_all"):
+                        node.grad = 0.0
+            if not slip.get("unseeded"):
+                self.grad = 1.0
+            for node in order if slip.get("forward_order") else reversed(order):
+                for parent, local in zip(node.parents, node.local_derivatives):
+                    if slip.get("assign"):
+                        parent.grad = local * node.grad
+                    else:
+                        parent.grad += local * node.grad
+    return Slipped
+
+
+_VALUE_CLASS_SLIPS = [
+    ({"mul_same": True}, ("in __mul__ each input's local derivative is the OTHER input: "
+                         "d(ab)/da = b, d(ab)/db = a.")),
+    ({"pow_power": True}, "d(a**n)/da = n * a**(n - 1): the power goes down by one."),
+    ({"tanh_unsquared": True}, "the derivative of tanh is 1 - tanh(a)**2: the tanh is squared."),
+    ({"exp_slope_x": True}, "exp is its own derivative: d exp(a)/da = exp(a), not a."),
+    ({"relu_slope_x": True}, ("relu's slope is 1 where the input is positive and 0 elsewhere, "
+                             "not the output itself.")),
+    ({"rsub_reversed": True}, ("1.5 - a calls a.__rsub__(1.5): it must compute other - self, "
+                              "not self - other.")),
+    ({"rdiv_reversed": True}, ("1.5 / a calls a.__rtruediv__(1.5): it must compute other / self, "
+                              "not self / other.")),
+    ({"assign": True}, ("a value used twice gets a contribution from each use: ADD them with "
+                       "parent.grad += local * node.grad; `=` keeps only the last one.")),
+    ({"no_reset": True}, ("a second backward() must only add to the INPUTS' grads: set the grads "
+                         "of the intermediate values (those with parents) to 0 at the start of "
+                         "backward(), as nnkit's Value does; otherwise last pass's grads flow "
+                         "through them again.")),
+    ({"reset_all": True}, ("backward() should not zero the INPUTS' grads: they accumulate on "
+                          "purpose (section 6), and zeroing them is zero_grad()'s job. Reset "
+                          "only the intermediate values, those with parents.")),
+    ({"unseeded": True}, "start from the output: self.grad = 1 (dL/dL), before the loop."),
+    ({"forward_order": True}, ("visit the nodes in REVERSE topological order, output first, so a "
+                              "node's grad is complete before you pass it on.")),
+]
+
+
+def _number_not_wrapped(args, received):
+    """An AttributeError or TypeError where a plain number meets a Value."""
+    if not isinstance(received, (AttributeError, TypeError)):
+        return None
+    text = str(received)
+    if "'float' object has no attribute" in text or "'int' object has no attribute" in text:
+        return ("a plain number has no .data: in every operation, turn a number into a Value "
+                "first: `other = other if isinstance(other, Value) else Value(other)`.")
+    if "unsupported operand" in text and ("'float' and" in text or "'int' and" in text):
+        return ("with the number on the LEFT (1.5 + a, 2.5 * a, sum(...)), Python calls "
+                "a.__radd__(1.5), a.__rmul__, a.__rsub__, a.__rtruediv__: define them.")
+    if "unsupported operand" in text:
+        return ("this operation is missing from your Value: define it (each one is a line or "
+                "two on top of +, * and **).")
+    return None
+
+
+def value_class(Value):
+    """Exercise 5: the learner's own ``Value`` class, a scalar autograd engine.
+
+    ``Value(data)`` holds a float in ``.data`` and a gradient in ``.grad`` (0.0 at first). It
+    supports ``+ - * / **`` (a number exponent) with numbers on either side, unary ``-``,
+    ``tanh()``, ``exp()``, ``relu()`` and ``backward()``. The checker builds 22 expressions
+    from ``a = Value(2.0)`` and ``b = Value(-3.0)`` and compares the result and both
+    gradients with nnkit's Value; one calls ``backward()`` twice, where the inputs' grads must
+    exactly double. How the graph is stored inside is the learner's choice. Passing keeps the
+    class in ``mine/ch05.py``.
+    """
+    from nnkit.exercises.checking import Exercise
+    name = "Value"
+    if not isinstance(Value, type):
+        return CheckResult(name, False, f"expected a class, value_class(Value); received "
+                           f"{Value!r:.80}")
+    reference = __import__("nnkit.value", fromlist=["Value"]).Value
+    cases = [Case((key,), key) for key in _EXPRESSIONS]
+    slips = [Slip(hint, wrong=lambda key, s=slip: _expression(_value_variant(**s), key))
+             for slip, hint in _VALUE_CLASS_SLIPS] + [Slip(None, diagnose=_number_not_wrapped)]
+    return Exercise(name, lambda key: _expression(reference, key), cases, slips,
+                    parts=("result", "a.grad", "b.grad"), rtol=1e-7, atol=1e-10,
+                    show=lambda v: v if isinstance(v, str) else _show(v),
+                    keep=(5, "5")).check(lambda key: _expression(Value, key), kept=Value)
+
+
+# ---------------------------------------------------------------- exercise 6: a network of Values
 
 _XOR_X = [(2.0, 1.0, 0.5), (-1.5, -1.0, 0.0), (1.0, -2.0, -0.5), (-2.0, 1.5, 1.0),
           (0.5, 0.5, -1.0), (-0.5, -0.5, 0.5)]
@@ -350,7 +540,7 @@ _VALUE_SLIPS = [
 
 
 def value_mlp(Neuron, Layer, MLP):
-    """Exercise 5: micrograd-style ``Neuron``, ``Layer``, ``MLP`` of Values that train.
+    """Exercise 6: micrograd-style ``Neuron``, ``Layer``, ``MLP`` of Values that train.
 
     With the same starting weights as the course's network, the learner's
     ``MLP(3, [4, 4, 1])`` must give the same outputs and the same losses over 12 steps of
@@ -377,14 +567,24 @@ def value_mlp(Neuron, Layer, MLP):
         lambda kind: _train_values(classes, kind))
     if not result:
         return result
+    made_of = type(MLP(1, [1]).parameters()[0])  # the Value class the network is built from
+    if made_of.__module__ != "nnkit.value" and not _kept_value(made_of):
+        # the learner's file would name a Value it does not hold: keep both or neither
+        return result
     base = next((b for b in MLP.__mro__[1:] if b is not object and b.__module__ == MLP.__module__
                  and b not in (Neuron, Layer)), None)
     # the base is kept as ValueModule: "Module" in the library is chapter 03's layer base
-    kept = ([mine.keep(base, 5, "5", name="ValueModule")] if base else []) + \
-        [mine.keep(cls, 5, "5") for cls in (Neuron, Layer, MLP)]
+    kept = ([mine.keep(base, 5, "6", name="ValueModule")] if base else []) + \
+        [mine.keep(cls, 5, "6") for cls in (Neuron, Layer, MLP)]
     if all(kept):
         result.message += f" Kept in your library: {kept[0]}"
     return result
+
+
+def _kept_value(value_type):
+    """True when ``value_type`` passes exercise 5 and is (now) kept in ``mine/ch05.py``."""
+    from nnkit import mine
+    return bool(value_class(value_type)) and "Value" in mine.library()
 
 
 def _readable_show(value):
