@@ -5,7 +5,7 @@ Each chapter runs top to bottom in a fresh kernel with the worked solutions' mar
 learner typed: every build exercise that passes is kept in ``mine/``, and later chapters
 use it ("... is yours"). The library goes to a temporary folder unless ``--mine`` names one.
 
-    python3 scripts/learner_run.py                     chapters 01-12
+    python3 scripts/learner_run.py                     chapters 01-14
     python3 scripts/learner_run.py 03 06 --mine /tmp/m  some chapters, a kept library
 
 Prints, per chapter, its run time, the components it added and each "is yours" line the
@@ -60,7 +60,7 @@ def run(chapter, mine):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("chapters", nargs="*", default=[f"{n:02d}" for n in range(1, 13)])
+    parser.add_argument("chapters", nargs="*", default=[f"{n:02d}" for n in range(1, 15)])
     parser.add_argument("--mine", help="where the learner's library goes (default: a temporary "
                                        "folder)")
     args = parser.parse_args()

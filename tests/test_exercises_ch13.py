@@ -116,3 +116,18 @@ def test_log10_spectrogram_is_diagnosed():
     def log10(power, filter_bank):
         return np.log10(power @ filter_bank.T + 1e-6).T
     assert "natural log" in message(check.log_mel(log10))
+
+
+def test_passing_answers_are_kept_and_run_from_the_learners_file(tmp_path, monkeypatch):
+    from nnkit import audio, mine
+    from nnkit.exercises.solutions import ch13 as course
+    monkeypatch.setenv("NNKIT_MINE", str(tmp_path))
+    for name in ("frame", "power_spectrum", "hz_to_mel", "log_mel"):
+        assert getattr(check, name)(getattr(course, name)), name
+    assert sorted(mine.library()) == ["frame", "hz_to_mel", "log_mel", "power_spectrum"]
+    power_spectrum = mine.use("power_spectrum", reference=None, quiet=True)
+    log_mel = mine.use("log_mel", reference=None, quiet=True)
+    assert power_spectrum.__module__ == "mine.ch13"  # it calls the learner's frame, kept beside it
+    wave = np.random.default_rng(0).standard_normal(8000)
+    ours = log_mel(power_spectrum(wave, 256, 128), audio.mel_filter_bank())
+    np.testing.assert_allclose(ours, audio.log_mel_spectrogram(wave), atol=1e-4)

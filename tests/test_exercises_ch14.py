@@ -115,3 +115,18 @@ def test_a_numpy_number_is_refused_with_the_reason():
     def as_float(logits, actions, weights):
         return float(solution_loss(logits, actions, weights).item())
     assert "scalar nnkit Tensor" in message(check.policy_gradient_loss(as_float))
+
+
+def test_passing_answers_are_kept_and_run_from_the_learners_file(tmp_path, monkeypatch):
+    import nnkit
+    from nnkit import mine
+    from nnkit.exercises.solutions import ch14 as course
+    monkeypatch.setenv("NNKIT_MINE", str(tmp_path))
+    for name in ("discounted_returns", "advantages", "policy_gradient_loss"):
+        assert getattr(check, name)(getattr(course, name)), name
+    kept = {name: mine.use(name, reference=None, quiet=True) for name in mine.library()}
+    assert sorted(kept) == ["advantages", "discounted_returns", "policy_gradient_loss"]
+    np.testing.assert_allclose(kept["discounted_returns"](np.ones(3), 0.5), [1.75, 1.5, 1.0])
+    logits = nnkit.tensor(np.zeros((2, 2), dtype=np.float32), requires_grad=True)
+    kept["policy_gradient_loss"](logits, np.array([0, 1]), nnkit.tensor([1.0, -1.0])).backward()
+    assert logits.grad is not None and kept["policy_gradient_loss"].__module__ == "mine.ch14"

@@ -1,4 +1,4 @@
-"""A learner who passed every build exercise of chapters 01-12 holds a library that trains an
+"""A learner who passed every build exercise of the course holds a library that trains an
 MLP on MNIST and a tiny GPT with nothing but their own code (and nnkit's tensors where the
 chapters build on them). Here the course's answers play the learner's part: each is kept in a
 temporary mine/ exactly as a passing checker keeps it, then everything is loaded back from
@@ -9,7 +9,19 @@ import pytest
 import nnkit
 from nnkit import mine
 from nnkit.exercises.engine_parts import cross_entropy, learnable
-from nnkit.exercises.solutions import ch03, ch05, ch06, ch07, ch08, ch09, ch10, ch11, ch12
+from nnkit.exercises.solutions import (
+    ch03,
+    ch05,
+    ch06,
+    ch07,
+    ch08,
+    ch09,
+    ch10,
+    ch11,
+    ch12,
+    ch13,
+    ch14,
+)
 
 KEPT = [(3, "6", [ch03.Module, ch03.Linear, ch03.Sequential]),
         (5, "5", [ch05.Value]), (5, "6", [ch05.Neuron, ch05.Layer, ch05.MLP]),
@@ -19,7 +31,10 @@ KEPT = [(3, "6", [ch03.Module, ch03.Linear, ch03.Sequential]),
         (9, "2", [ch09.accuracy]), (9, "3", [ch09.confusion_matrix]),
         (10, "7", [ch10.conv2d_loops, ch10.Conv2d]),
         (11, "7", [ch11.LSTMCell, ch11.GRUCell]),
-        (12, "6", [ch12.CausalSelfAttention, ch12.Block, ch12.GPT])]
+        (12, "6", [ch12.CausalSelfAttention, ch12.Block, ch12.GPT]),
+        (13, "1", [ch13.frame]), (13, "2", [ch13.power_spectrum]), (13, "3", [ch13.hz_to_mel]),
+        (13, "4", [ch13.log_mel]), (14, "1", [ch14.discounted_returns]),
+        (14, "2", [ch14.advantages]), (14, "3", [ch14.policy_gradient_loss])]
 
 
 @pytest.fixture
@@ -33,7 +48,7 @@ def library(tmp_path, monkeypatch):
 
 
 def test_every_component_loads_from_the_learners_files(library):
-    assert len(library) == 24
+    assert len(library) == 31
     for name, component in library.items():
         assert component is not None, name
         assert component.__module__.startswith("mine.ch"), (name, component.__module__)

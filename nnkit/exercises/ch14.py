@@ -10,6 +10,7 @@ checked as well as its value.
 import numpy as np
 
 import nnkit
+from nnkit import mine
 from nnkit.exercises.checking import Case, CheckResult, check_with_diagnoses, close_to, compare
 from nnkit.nn import functional as F
 
@@ -52,7 +53,7 @@ def discounted_returns(fn):
              Case((rng.standard_normal(20), 0.99), "random rewards, gamma 0.99"),
              Case((np.array([2.0]), 0.9), "a single step")]
     return check_with_diagnoses("discounted_returns", fn, _returns_reference, cases,
-                                [_returns_diagnosis],
+                                [_returns_diagnosis], keep=(14, "1"),
                                 hint="walk backwards: running = rewards[t] + gamma * running; "
                                      "returns[t] = running.")
 
@@ -88,7 +89,7 @@ def advantages(fn):
              Case((rng.uniform(0, 100, 50),), "returns of a batch of episodes"),
              Case((np.full(4, 7.0),), "all returns equal (std 0)")]
     return check_with_diagnoses("advantages", fn, _advantages_reference, cases,
-                                [_advantages_diagnosis],
+                                [_advantages_diagnosis], keep=(14, "2"),
                                 hint="(returns - returns.mean()) / (returns.std() + 1e-8)")
 
 
@@ -159,4 +160,8 @@ def policy_gradient_loss(fn):
             return CheckResult(name, False, f"case '{label}': the value is right but the "
                                "gradient is not: build the loss from nnkit operations on "
                                "`logits` (no .numpy() in between).")
-    return CheckResult(name, True, "all 2 cases passed, value and gradient.")
+    result = CheckResult(name, True, "all 2 cases passed, value and gradient.")
+    kept = mine.keep(fn, 14, "3")
+    if kept is not None:
+        result.message += f" Kept in your library: {kept}"
+    return result
