@@ -311,6 +311,13 @@ def test_the_value_class_checker_names_missing_number_handling_and_bad_returns()
     text = check.value_class(NoReflected).message
     assert "1.5 + a" in text and "__radd__" in text
 
+    class Unlinked(ClosureValue):
+        def __neg__(self):
+            return type(self)(-self.data)  # the right number, but no link back to self
+    text = check.value_class(Unlinked).message
+    assert "case 'a - b'" in text and "no gradient reached b" in text
+    assert "REVERSE" not in text  # that slip would have failed 'a * b + a', which passed
+
     class FloatTanh(ClosureValue):
         def tanh(self):
             return math.tanh(self.data)

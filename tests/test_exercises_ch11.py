@@ -127,8 +127,8 @@ def late(series, window, horizon):
     (lambda s, w, h: sliding_windows(s, w, 1), ["`horizon` steps ahead"]),
     (lambda s, w, h: tuple(a[:-1] for a in sliding_windows(s, w, h)),
      ["left out the last window", "shape"]),
-    (lambda s, w, h: (sliding_windows(s, w, h)[0], sliding_windows(s, w, h - 1)[1][:-1]
-                      if h > 1 else sliding_windows(s, w, h)[1]),
+    (lambda s, w, h: (sliding_windows(s, w, h)[0],  # the target is the window's last value
+                      np.asarray(s)[w + h - 2:w + h - 2 + len(s) - w - h + 1]),
      ["one step too early"]),
     (lambda s, w, h: sliding_windows(s, w, h)[1], ["expected a tuple (X, y)"]),
     (not_done, ["not implemented yet"]),

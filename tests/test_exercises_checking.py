@@ -1,7 +1,7 @@
 """The shared checker machinery: how a verdict reads."""
 import numpy as np
 
-from nnkit.exercises.checking import Case, check_function
+from nnkit.exercises.checking import Case, Exercise, Slip, check_function
 
 
 def test_numpy_scalars_read_as_plain_numbers_in_a_message():
@@ -88,3 +88,17 @@ def test_inputs_are_copied_deeply_for_each_run():
         return layers[0][0].sum()
     result = check_function("f", spoils, lambda layers: 10.0, [Case((layers,), "one")])
     assert result and layers[0][0].tolist() == [1.0, 1.0]
+
+
+def test_a_slip_that_would_have_failed_a_passed_case_is_not_named():
+    cases = [Case((1.0,), "one"), Case((2.0,), "two")]
+
+    def answer(x):  # right for 1, returns 0 for 2
+        return 2.0 if x == 1.0 else 0.0
+
+    always_zero = Slip("always zero", wrong=lambda x: 0.0)       # would have failed case 'one'
+    zero_when_big = Slip("zero when big", wrong=lambda x: 2.0 if x < 1.5 else 0.0)
+    result = Exercise("double", lambda x: 2 * x, cases, [always_zero]).check(answer)
+    assert not result and "case 'two'" in result.message and "always zero" not in result.message
+    result = Exercise("double", lambda x: 2 * x, cases, [always_zero, zero_when_big]).check(answer)
+    assert "zero when big" in result.message and "always zero" not in result.message

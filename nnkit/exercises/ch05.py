@@ -280,6 +280,7 @@ def _backward_failure(label, ours, theirs, hint):
 _EXPRESSIONS = {
     "a + b": lambda a, b: a + b,
     "a * b": lambda a, b: a * b,
+    "a * b + a (a used twice)": lambda a, b: a * b + a,
     "a + 1.5 (a number on the right)": lambda a, b: a + 1.5,
     "1.5 + a (a number on the left)": lambda a, b: 1.5 + a,
     "2.5 * a": lambda a, b: 2.5 * a,
@@ -295,13 +296,17 @@ _EXPRESSIONS = {
     "(a * 0.5).exp()": lambda a, b: (a * 0.5).exp(),
     "a.relu() and b.relu()": lambda a, b: a.relu() + b.relu(),
     "sum([a, b, a]) (sum starts from the number 0)": lambda a, b: sum([a, b, a]),
-    "a * b + a (a used twice)": lambda a, b: a * b + a,
-    "a diamond: (a*b + 1) * (a*b - 1), tanh": lambda a, b: ((a * b + 1) * (a * b - 1) * 0.01).tanh(),
+    "a diamond: d = a * b, then (d + 1) * (d - 1) (d used twice)": lambda a, b: _diamond(a, b),
     "a chain 400 nodes long": lambda a, b: _chain(a, b),
     "the neuron of section 7: tanh(2a + b + 6.88)": lambda a, b: (a * 2.0 + b + 6.8814).tanh(),
     "backward() twice on a * b + a: inputs' grads double": lambda a, b: a * b + a,
 }
 _TWICE = "backward() twice on a * b + a: inputs' grads double"
+
+
+def _diamond(a, b):
+    d = a * b  # one intermediate value, used by two operations
+    return ((d + 1) * (d - 1) * 0.01).tanh()
 
 
 def _chain(a, b):
@@ -371,7 +376,7 @@ def _value_variant(**slip):
             order, visited = [], set()
 
             def visit(node):
-                if id(node) not in visited:
+                if id(node) not in visited or slip.get("no_visited"):
                     visited.add(id(node))
                     for parent in node.parents:
                         visit(parent)
@@ -413,10 +418,28 @@ _VALUE_CLASS_SLIPS = [
     ({"reset_all": True}, ("backward() should not zero the INPUTS' grads: they accumulate on "
                           "purpose (section 6), and zeroing them is zero_grad()'s job. Reset "
                           "only the intermediate values, those with parents.")),
+    ({"no_visited": True}, ("a value used twice (d in the diamond) appears twice in your "
+                           "topological order, so it passes its gradient on twice: keep a "
+                           "`visited` set and list each value once (exercise 3).")),
     ({"unseeded": True}, "start from the output: self.grad = 1 (dL/dL), before the loop."),
     ({"forward_order": True}, ("visit the nodes in REVERSE topological order, output first, so a "
                               "node's grad is complete before you pass it on.")),
 ]
+
+
+def _not_linked(args, received):
+    """The result is right but no gradient reached the inputs: the graph was not recorded."""
+    if isinstance(received, BaseException) or not isinstance(received, tuple) or len(received) != 3:
+        return None
+    from nnkit.value import Value
+    expected = _expression(Value, args[0])
+    lost = [name for name, got, want in zip("ab", received[1:], expected[1:])
+            if got == 0 and want != 0]
+    if math.isclose(received[0], expected[0], rel_tol=1e-7, abs_tol=1e-10) and lost:
+        return (f"the result is right but no gradient reached {' or '.join(lost)}: an operation "
+                "on the way returns a Value that does not remember the values it was made from "
+                "(and their local derivatives), so backward() cannot reach them.")
+    return None
 
 
 def _number_not_wrapped(args, received):
@@ -455,7 +478,8 @@ def value_class(Value):
     reference = __import__("nnkit.value", fromlist=["Value"]).Value
     cases = [Case((key,), key) for key in _EXPRESSIONS]
     slips = [Slip(hint, wrong=lambda key, s=slip: _expression(_value_variant(**s), key))
-             for slip, hint in _VALUE_CLASS_SLIPS] + [Slip(None, diagnose=_number_not_wrapped)]
+             for slip, hint in _VALUE_CLASS_SLIPS] + [Slip(None, diagnose=_number_not_wrapped),
+                                                     Slip(None, diagnose=_not_linked)]
     return Exercise(name, lambda key: _expression(reference, key), cases, slips,
                     parts=("result", "a.grad", "b.grad"), rtol=1e-7, atol=1e-10,
                     show=lambda v: v if isinstance(v, str) else _show(v),
