@@ -130,6 +130,15 @@ def test_the_default_place_is_next_to_the_chapters_folder(tmp_path, monkeypatch)
     assert mine.folder() == tmp_path / "mine"
 
 
+def test_the_librarys_own_code_is_not_kept_as_the_learners(place):
+    import nnkit
+    from nnkit.nn import functional as F
+    assert mine.keep(nnkit.Value, 5, "5") is None           # handed to a checker as is
+    assert mine.keep(nnkit.nn.Linear, 3, "6") is None
+    assert mine.keep(F.softmax, 2, "5", name="softmax") is None
+    assert mine.library() == {}
+
+
 def test_code_without_a_source_file_is_not_kept(place):
     namespace = {}
     exec("def f(x):\n    return x\n", namespace)  # noqa: S102  (a bare prompt: no source)
