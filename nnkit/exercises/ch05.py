@@ -12,8 +12,21 @@ import traceback
 
 import numpy as np
 
-from nnkit.exercises.checking import Case, CheckResult, Exercise, Problem, Slip, _show, compare
+from nnkit import mine
+from nnkit.exercises.checking import (
+    Case,
+    CheckResult,
+    Exercise,
+    Problem,
+    Slip,
+    _show,
+    attempt,
+    compare,
+)
+from nnkit.exercises.solutions import ch05 as course
 from nnkit.value import Value
+
+NNKIT_VALUE = Value  # the reference for the learner's own Value (exercise 5's argument hides the name)
 
 __all__ = ["backward", "local_derivatives", "neuron_gradients", "topological_order", "value_class",
            "value_mlp"]
@@ -335,12 +348,8 @@ def _expression(ValueClass, key):
 
 def _value_variant(**slip):
     """The course's Value with one usual mistake in it (``slip`` names which)."""
-    from nnkit.exercises.solutions.ch05 import Value as Course
 
-    class Slipped(Course):
-        def __init__(self, data, parents=(), local_derivatives=()):
-            super().__init__(data, parents, local_derivatives)
-
+    class Slipped(course.Value):
         def __add__(self, other):
             other = other if isinstance(other, Slipped) else Slipped(other)
             return Slipped(self.data + other.data, (self, other), (1.0, 1.0))
@@ -431,8 +440,7 @@ def _not_linked(args, received):
     """The result is right but no gradient reached the inputs: the graph was not recorded."""
     if isinstance(received, BaseException) or not isinstance(received, tuple) or len(received) != 3:
         return None
-    from nnkit.value import Value
-    expected = _expression(Value, args[0])
+    expected = _expression(NNKIT_VALUE, args[0])
     lost = [name for name, got, want in zip("ab", received[1:], expected[1:])
             if got == 0 and want != 0]
     if math.isclose(received[0], expected[0], rel_tol=1e-7, abs_tol=1e-10) and lost:
@@ -470,17 +478,15 @@ def value_class(Value):
     exactly double. How the graph is stored inside is the learner's choice. Passing keeps the
     class in ``mine/ch05.py``.
     """
-    from nnkit.exercises.checking import Exercise
     name = "Value"
     if not isinstance(Value, type):
         return CheckResult(name, False, f"expected a class, value_class(Value); received "
                            f"{Value!r:.80}")
-    reference = __import__("nnkit.value", fromlist=["Value"]).Value
     cases = [Case((key,), key) for key in _EXPRESSIONS]
     slips = [Slip(hint, wrong=lambda key, s=slip: _expression(_value_variant(**s), key))
              for slip, hint in _VALUE_CLASS_SLIPS] + [Slip(None, diagnose=_number_not_wrapped),
                                                      Slip(None, diagnose=_not_linked)]
-    return Exercise(name, lambda key: _expression(reference, key), cases, slips,
+    return Exercise(name, lambda key: _expression(NNKIT_VALUE, key), cases, slips,
                     parts=("result", "a.grad", "b.grad"), rtol=1e-7, atol=1e-10,
                     show=lambda v: v if isinstance(v, str) else _show(v),
                     keep=(5, "5")).check(lambda key: _expression(Value, key), kept=Value)
@@ -522,7 +528,6 @@ class _Count(Exception):
 
 
 def _values_variant(**changes):
-    from nnkit.exercises.solutions import ch05 as course
 
     class Neuron(course.Neuron):
         def __call__(self, x):
@@ -571,9 +576,6 @@ def value_mlp(Neuron, Layer, MLP):
     gradient descent (the checker calls ``zero_grad()``, ``backward()`` and updates). Passing
     keeps the classes in ``mine/ch05.py``.
     """
-    from nnkit import mine
-    from nnkit.exercises.checking import Exercise, Slip, attempt
-    from nnkit.exercises.solutions import ch05 as course
     name = "Neuron, Layer, MLP"
     if not all(isinstance(c, type) for c in (Neuron, Layer, MLP)):
         return CheckResult(name, False, "expected three classes: value_mlp(Neuron, Layer, MLP).")
@@ -607,10 +609,8 @@ def value_mlp(Neuron, Layer, MLP):
 
 def _kept_value(value_type):
     """True when ``value_type`` passes exercise 5 and is (now) kept in ``mine/ch05.py``."""
-    from nnkit import mine
     return bool(value_class(value_type)) and "Value" in mine.library()
 
 
 def _readable_show(value):
-    from nnkit.exercises.checking import _show
     return _show(_readable(value) if not isinstance(value, list) else np.asarray(value))

@@ -160,13 +160,14 @@ class Exercise:
         self.slips, self.parts, self.rtol, self.atol = list(slips), parts, rtol, atol
         self.hint, self.keep, self.show = hint, keep, show or _show
         self.part_prefix = part_prefix  # "new " for a step that returns new values
+        self._passed = []  # (case, expected) of the cases the answer being checked has passed
 
     def check(self, fn, kept=None):
         """The verdict on ``fn``; ``kept`` is what to keep in ``mine/`` when it is not ``fn``
         itself (the learner's class, when ``fn`` is a small function that drives it)."""
         if not callable(fn):
             return CheckResult(self.name, False, f"expected a function, received {_show(fn)}")
-        self._passed = []  # (case, expected) of the cases passed so far
+        self._passed = []
         for case in self.cases:
             expected = self.reference(*_copies(case.args), **case.kwargs)
             received = _run(fn, case)
@@ -188,7 +189,7 @@ class Exercise:
         is not the learner's mistake, even if it gives the same wrong answer here."""
         if slip.wrong is None:
             return False
-        for case, expected in getattr(self, "_passed", []):
+        for case, expected in self._passed:
             try:
                 with np.errstate(all="ignore"):
                     wrong = slip.wrong(*_copies(case.args), **case.kwargs)
