@@ -151,7 +151,7 @@ def test_backward_rejects_assignment_instead_of_accumulation():
                 parent.grad = local * node.grad
     result = check.backward(assigning)
     assert not result and "used twice" in result.message
-    assert "a.grad should be 4, yours is 2" in result.message and "+=" in result.message
+    assert "expected a.grad: 4\nreceived a.grad: 2" in result.message and "+=" in result.message
 
 
 def test_backward_rejects_a_missing_seed_and_the_wrong_order():
@@ -176,9 +176,21 @@ def test_backward_rejects_a_missing_local_derivative_and_reports_a_crash():
             for parent in node.parents:
                 parent.grad += node.grad
     result = check.backward(no_local)
-    assert not result and "should be" in result.message and "chain rule" in result.message
+    assert not result and "expected a.grad: -3\nreceived a.grad: 1" in result.message
+    assert "local derivative" in result.message and "chain rule" in result.message
     crashed = check.backward(lambda root: root.nonexistent)
     assert not crashed and "raised AttributeError" in crashed.message
+    assert "hint" not in crashed.message  # no slip explains a crash: no hint is guessed
+
+
+def test_backward_checks_the_values_in_between_too():
+    def halved_in_between(root):  # right inputs, wrong grads on the values in between
+        root.backward()
+        for node in root.topological_order():
+            if node.label not in ("a", "b", "c"):
+                node.grad /= 2
+    result = check.backward(halved_in_between)
+    assert not result and "the grad of each value in between is wrong" in result.message
 
 
 # ---------------------------------------------------------------- exercise 5: the learner's Value

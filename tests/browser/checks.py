@@ -78,6 +78,21 @@ def _wait_changed(view, before, timeout):
     return _poll(lambda: view.evaluate(VIEW_SIGNATURE) != before, view.page, timeout)
 
 
+def _wait_still(view, timeout, still_for=1.0):
+    """True once the view has shown the same thing for `still_for` seconds."""
+    last, since = [None], [0.0]
+
+    def still():
+        now = view.evaluate(VIEW_SIGNATURE)
+        if now != last[0]:
+            last[0], since[0] = now, 0.0
+            return False
+        since[0] += 0.2
+        return since[0] >= still_for
+
+    return _poll(still, view.page, timeout)
+
+
 def error_box_problems(widget, name):
     shown = widget.locator(".nnkit-error .jp-OutputArea-output")
     if shown.count() == 0:
@@ -101,7 +116,34 @@ def move(control):
         control.select_option(index=(current + 1) % max(options, 1))
         return "dropdown"
     control.click()
-    return "checkbox" if tag == "input" else f"button {control.inner_text().strip()!r}"
+    if tag == "input":
+        return "checkbox"
+    label = control.inner_text().strip() or control.get_attribute("title") or ""
+    if not label:  # an icon button: name it by its icon ("fa fa-refresh" -> "refresh")
+        label = control.evaluate("el => (el.querySelector('i') || {className: ''}).className")
+        label = label.split("fa-")[-1] if "fa-" in label else label
+    return f"button {label!r}"
+
+
+def play_problems(play, view, name, timeout):
+    """An ipywidgets.Play: play must move the picture, pause freeze it, stop rewind it.
+
+    Its repeat toggle changes what play does at the end, not the picture: not moved.
+    """
+    play_pause, stop = play.locator("button").nth(0), play.locator("button").nth(1)
+    before = view.evaluate(VIEW_SIGNATURE)
+    play_pause.click()
+    if not _wait_changed(view, before, timeout):
+        return [f"{name}: pressing play did not change its view"]
+    play_pause.click()
+    problems = []
+    if not _wait_still(view, timeout):
+        problems.append(f"{name}: pressing pause did not stop its view changing")
+    paused = view.evaluate(VIEW_SIGNATURE)
+    stop.click()
+    if not _wait_changed(view, paused, timeout):
+        problems.append(f"{name}: pressing stop did not take its view back to the start")
+    return problems
 
 
 def widget_problems(widget, name, change_timeout=10.0, screenshot=None):
@@ -115,12 +157,16 @@ def widget_problems(widget, name, change_timeout=10.0, screenshot=None):
     problems = error_box_problems(widget, name)
     controls = widget.locator(CONTROLS).all()
     for control in controls:
-        if control.evaluate("el => !!el.closest('.nnkit-passive, .nnkit-view, .nnkit-error')"):
+        exempt = ".nnkit-passive, .nnkit-view, .nnkit-error, .widget-play"
+        if control.evaluate(f"el => !!el.closest('{exempt}')"):
             continue
         before = view.evaluate(VIEW_SIGNATURE)
         what = move(control)
         if not _wait_changed(view, before, change_timeout):
             problems.append(f"{name}: moving its {what} did not change its view")
+        problems += error_box_problems(widget, name)
+    for play in widget.locator(".widget-play").all():
+        problems += play_problems(play, view, name, change_timeout)
         problems += error_box_problems(widget, name)
     if screenshot is not None:
         _wait_rendered(view, change_timeout)  # the last picture may still be decoding
