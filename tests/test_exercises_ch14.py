@@ -111,6 +111,14 @@ def test_a_loss_cut_from_the_graph_is_caught():
     assert "gradient is not" in message(check.policy_gradient_loss(detached))
 
 
+def test_a_mistake_no_slip_explains_shows_the_numbers_and_no_guessed_hint():
+    def unweighted(logits, actions, weights):
+        log_probs = F.log_softmax(logits, dim=1)
+        return -log_probs[np.arange(len(actions)), actions].mean()
+    text = message(check.policy_gradient_loss(unweighted))
+    assert "the loss is wrong" in text and "expected the loss" in text and "hint" not in text
+
+
 def test_a_numpy_number_is_refused_with_the_reason():
     def as_float(logits, actions, weights):
         return float(solution_loss(logits, actions, weights).item())

@@ -12,11 +12,12 @@ import numpy as np
 import nnkit
 from nnkit.exercises.checking import (
     Case,
-    CheckResult,
+    Exercise,
+    Problem,
+    Slip,
+    _show,
     check_with_diagnoses,
     close_to,
-    compare,
-    passed,
 )
 from nnkit.exercises.solutions import ch14 as course  # the references
 from nnkit.nn import functional as F
@@ -97,58 +98,66 @@ def _loss_cases():
         logits = rng.standard_normal((size, 2)).astype(np.float32)
         actions = rng.integers(0, 2, size)
         weights = rng.standard_normal(size).astype(np.float32)
-        cases.append((logits, actions, weights, label))
+        cases.append(Case((logits, actions, weights), label))
     return cases
 
 
-def _loss_diagnosis(logits, actions, weights, received):
-    rows = np.arange(len(actions))
-    log_probs = F.log_softmax(nnkit.tensor(logits), dim=1).numpy()[rows, actions]
-    guesses = [(float((log_probs * weights).mean()), ("wrong sign: gradient DESCENT minimises "
-                "the loss, and we want to make good actions MORE likely: loss = -mean(...).")),
-               (float(-(np.exp(log_probs) * weights).mean()), ("use the LOG-probability of the "
-                "action taken (log_softmax), as cross-entropy does, not the probability.")),
-               (float(-(log_probs * weights).sum()), "take the mean over steps, not the sum.")]
-    value = float(np.asarray(getattr(received, "data", received)))
-    return next((hint for guess, hint in guesses if np.isclose(value, guess, rtol=1e-4)), None)
+def loss_and_gradient(loss_fn):
+    """A driver: ``loss_fn`` on fresh logits (requires_grad), then ``backward()``; returns
+    ``(loss, logits.grad)``, so the gradient is checked as well as the value."""
+    def run(logits, actions, weights):
+        x = nnkit.tensor(logits, requires_grad=True)
+        loss = loss_fn(x, actions, nnkit.tensor(weights))
+        if not isinstance(loss, nnkit.Tensor) or loss.data.size != 1:
+            raise Problem("expected a scalar nnkit Tensor (so that .backward() works). "
+                          f"Received: {_show(loss)}")
+        loss.backward()
+        grad = np.zeros_like(logits) if x.grad is None else x.grad  # None: no gradient came
+        return float(loss.data.reshape(())), grad
+    return run
 
 
-def _call_keeping_graph(fn, *args):
-    # no deep copy here (unlike other checkers): the gradient must reach OUR logits tensor
-    try:
-        return fn(*args)
-    except Exception as error:  # noqa: BLE001 - the learner's bug, reported below
-        return error
+def _rows(log_probs, actions):
+    return log_probs[np.arange(len(actions)), actions]
+
+
+def _ascent(logits, actions, weights):
+    return (_rows(F.log_softmax(logits, dim=1), actions) * weights).mean()
+
+
+def _probabilities(logits, actions, weights):
+    return -(_rows(F.softmax(logits, dim=1), actions) * weights).mean()
+
+
+def _summed(logits, actions, weights):
+    return -(_rows(F.log_softmax(logits, dim=1), actions) * weights).sum()
+
+
+def _cut_from_the_graph(args, received):
+    """The value is right but no (or the wrong) gradient reaches the logits."""
+    if not isinstance(received, tuple):
+        return False
+    value, grad = loss_and_gradient(course.policy_gradient_loss)(*args)
+    return np.isclose(received[0], value, rtol=1e-4) and not np.allclose(received[1], grad,
+                                                                          rtol=1e-4, atol=1e-6)
+
+
+_LOSS_SLIPS = [
+    Slip(("wrong sign: gradient DESCENT minimises the loss, and we want to make good actions "
+          "MORE likely: loss = -mean(...)."), wrong=loss_and_gradient(_ascent)),
+    Slip(("use the LOG-probability of the action taken (log_softmax), as cross-entropy does, "
+          "not the probability."), wrong=loss_and_gradient(_probabilities)),
+    Slip("take the mean over steps, not the sum.", wrong=loss_and_gradient(_summed)),
+    Slip(("the value is right but the gradient is not: build the loss from nnkit operations "
+          "on `logits` (no .numpy() in between)."), diagnose=_cut_from_the_graph),
+]
 
 
 def policy_gradient_loss(fn):
     r"""Exercise 3: ``fn(logits, actions, weights)`` = $-\frac1N \sum_t A_t \log \pi(a_t \mid s_t)$, an nnkit scalar."""
-    name = "policy_gradient_loss"
-    for logits, actions, weights, label in _loss_cases():
-        x = nnkit.tensor(logits, requires_grad=True)
-        received = _call_keeping_graph(fn, x, actions.copy(), nnkit.tensor(weights))
-        if isinstance(received, NotImplementedError):
-            return CheckResult(name, False, "not implemented yet: replace the "
-                               "`raise NotImplementedError` with your code.")
-        if isinstance(received, BaseException):
-            return CheckResult(name, False, f"case '{label}': your function raised "
-                               f"{type(received).__name__}: {received}")
-        if not isinstance(received, nnkit.Tensor) or received.data.size != 1:
-            return CheckResult(name, False, f"case '{label}': expected a scalar nnkit Tensor "
-                               f"(so that .backward() works). Received: {type(received).__name__}")
-        x_ref = nnkit.tensor(logits, requires_grad=True)
-        expected = course.policy_gradient_loss(x_ref, actions, nnkit.tensor(weights))
-        problem = compare(expected.data.reshape(()), received.data.reshape(()), rtol=1e-4)
-        if problem:
-            hint = _loss_diagnosis(logits, actions, weights, received)
-            return CheckResult(name, False, f"case '{label}': {problem}.\nexpected: "
-                               f"{expected.item():.6g}\nreceived: {float(received.data):.6g}"
-                               + (f"\nhint: {hint}" if hint else ""))
-        received.backward()
-        expected.backward()
-        if x.grad is None or not np.allclose(x.grad, x_ref.grad, rtol=1e-4, atol=1e-6):
-            return CheckResult(name, False, f"case '{label}': the value is right but the "
-                               "gradient is not: build the loss from nnkit operations on "
-                               "`logits` (no .numpy() in between).")
-    return passed(name, fn, [Case((), f"{label}: value and gradient")
-                             for *_, label in _loss_cases()], keep=(14, "3"))
+    exercise = Exercise("policy_gradient_loss", loss_and_gradient(course.policy_gradient_loss),
+                        _loss_cases(), _LOSS_SLIPS, parts=("loss", "gradient"), rtol=1e-4,
+                        keep=(14, "3"), part_prefix="the ")
+    if not callable(fn):
+        return exercise.check(fn)
+    return exercise.check(loss_and_gradient(fn), kept=fn)
