@@ -118,7 +118,7 @@ def keep(obj, chapter, exercise, name=None):
     text = module.read_text() if module.exists() else HEADER + "\n" + PRELUDE
     helpers = [textwrap.dedent(inspect.getsource(h)).rstrip() for h in _helpers(obj)]
     source = "\n\n\n".join(helpers + [source.rstrip()])
-    imports = _imports(obj)
+    imports = [line for line in _imports(obj) if line not in PRELUDE.splitlines()]
     if imports:  # the modules the code uses by the learner's names for them (F, np, math)
         source = "\n".join(imports) + "\n\n\n" + source
     if obj.__name__ != name:  # the learner's my_softmax is the library's softmax

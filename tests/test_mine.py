@@ -69,6 +69,7 @@ def test_kept_code_is_saved_verbatim_and_used_later(place, tmp_path, capsys):
     text = path.read_text()
     assert "def softmax(z):\n    e = np.exp(z - z.max(axis=-1, keepdims=True))" in text
     assert "# >>> softmax (chapter 02, exercise 5)" in text
+    assert text.count("import numpy as np") == 1  # the module's own import, not repeated
     used = mine.use("softmax", reference_softmax)
     assert "softmax is yours (chapter 02, exercise 5" in capsys.readouterr().out
     np.testing.assert_allclose(used(np.array([1000.0, 1000.0])), [0.5, 0.5])
