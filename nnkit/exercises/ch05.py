@@ -146,9 +146,12 @@ def neuron_gradients(fn):
 
 # ---------------------------------------------------------------- graphs for exercises 3 and 4
 
+_GRAPH_INPUTS = {"a": 2.0, "b": -3.0, "c": 0.5}
+
+
 def _graphs():
     """Small graphs with the traps: a reused value, a diamond, a long chain, a constant."""
-    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(0.5, label="c")
+    a, b, c = (Value(data, label=name) for name, data in _GRAPH_INPUTS.items())
     chain = a
     for _ in range(200):
         chain = chain * 1.001 + c
@@ -261,15 +264,16 @@ def _grads(run, label):
     root = dict(_graphs())[label]
     run(root)
     order = root.topological_order()
-    inputs = {node.label: node.grad for node in order if node.label in ("a", "b", "c")}
-    between = np.array([node.grad for node in order if node.label not in ("a", "b", "c")])
-    return (inputs.get("a", 0.0), inputs.get("b", 0.0), inputs.get("c", 0.0), between)
+    inputs = {node.label: node.grad for node in order if node.label in _GRAPH_INPUTS}
+    between = np.array([node.grad for node in order if node.label not in _GRAPH_INPUTS])
+    return (*(inputs.get(name, 0.0) for name in _GRAPH_INPUTS), between)
 
 
 def _show_graph(value):
     """A case's input is the name of its graph: show the numbers it starts from instead."""
     if isinstance(value, str):
-        return "a = 2, b = -3, c = 0.5, every .grad 0"
+        return ", ".join(f"{name} = {data:g}" for name, data in _GRAPH_INPUTS.items()) + \
+            ", every .grad 0"
     return _show(_readable(value))
 
 
@@ -293,6 +297,7 @@ def backward(fn):
 
 # Each case builds one expression from a = Value(2.0) and b = Value(-3.0), calls backward()
 # and reads (result, a.grad, b.grad). The numbers are those of nnkit's Value.
+_TWICE = "backward() twice on a * b + a: inputs' grads double"
 _EXPRESSIONS = {
     "a + b": lambda a, b: a + b,
     "a * b": lambda a, b: a * b,
@@ -315,9 +320,8 @@ _EXPRESSIONS = {
     "a diamond: d = a * b, then (d + 1) * (d - 1) (d used twice)": lambda a, b: _diamond(a, b),
     "a chain 400 nodes long": lambda a, b: _chain(a, b),
     "the neuron of section 7: tanh(2a + b + 6.88)": lambda a, b: (a * 2.0 + b + 6.8814).tanh(),
-    "backward() twice on a * b + a: inputs' grads double": lambda a, b: a * b + a,
+    _TWICE: lambda a, b: a * b + a,
 }
-_TWICE = "backward() twice on a * b + a: inputs' grads double"
 
 
 def _diamond(a, b):

@@ -27,6 +27,7 @@ from nnkit.nn import functional as F
 
 def _returns_diagnosis(args, received):
     rewards, gamma = args
+    right = course.discounted_returns(rewards, gamma)
     forward, running = np.zeros(len(rewards)), 0.0
     for t in range(len(rewards)):
         running = rewards[t] + gamma * running
@@ -36,11 +37,11 @@ def _returns_diagnosis(args, received):
          "G_t = r_t + gamma * G_{t+1}.")),
         (forward, ("you summed the PAST rewards: the return counts the rewards still to come. "
          "Loop backwards, from the last step to the first.")),
-        (gamma * course.discounted_returns(rewards, gamma), ("the reward of this step is not "
+        (gamma * right, ("the reward of this step is not "
          "discounted: G_t = r_t + gamma * G_{t+1}, not gamma * (r_t + G_{t+1}).")),
     ]
     for value, hint in guesses:
-        if not np.allclose(value, course.discounted_returns(rewards, gamma)) and close_to(received, value):
+        if not np.allclose(value, right) and close_to(received, value):
             return hint
     return None
 

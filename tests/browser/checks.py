@@ -116,13 +116,7 @@ def move(control):
         control.select_option(index=(current + 1) % max(options, 1))
         return "dropdown"
     control.click()
-    if tag == "input":
-        return "checkbox"
-    label = control.inner_text().strip() or control.get_attribute("title") or ""
-    if not label:  # an icon button: name it by its icon ("fa fa-refresh" -> "refresh")
-        label = control.evaluate("el => (el.querySelector('i') || {className: ''}).className")
-        label = label.split("fa-")[-1] if "fa-" in label else label
-    return f"button {label!r}"
+    return "checkbox" if tag == "input" else f"button {control.inner_text().strip()!r}"
 
 
 def play_problems(play, view, name, timeout):
